@@ -1,0 +1,7 @@
+"""`python -m secnews` is the `secnews` command."""
+
+import sys
+
+from .cli import main
+
+sys.exit(main())

@@ -1,0 +1,63 @@
+"""Article -> paragraphs -> sentence-bounded windows that fit the model."""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_left
+from typing import Callable, Sequence
+
+_BLANK_LINE = re.compile(r"\n\s*\n")
+_SENTENCE_START = re.compile(r"(?<=[.!?…])[\"'”’)\]]*\s+(?=[\"'“‘(\[¿¡]?[A-Z0-9ÁÉÍÓÚÑ])")
+_WORD_SEARCH = 32  # how many tokens back a long sentence's cut may move to reach a word start
+
+Offsets = Sequence[tuple[int, int]]
+
+
+def split_paragraphs(article: str) -> list[str]:
+    """Paragraphs of an article: blank-line separated blocks, or single lines when none."""
+    text = article.replace("\r\n", "\n").replace("\r", "\n").strip()
+    if _BLANK_LINE.search(text):
+        blocks = [" ".join(block.split()) for block in _BLANK_LINE.split(text)]
+    else:
+        blocks = [" ".join(line.split()) for line in text.split("\n")]
+    return [block for block in blocks if block]
+
+
+def sentence_starts(text: str) -> list[int]:
+    """Character offsets at which the sentences of `text` start (0 first)."""
+    return [0] + [m.end() for m in _SENTENCE_START.finditer(text)]
+
+
+def windows(text: str, token_offsets: Callable[[str], Offsets], max_tokens: int) -> list[str]:
+    """Cut `text` into runs of whole sentences of at most `max_tokens` tokens each.
+
+    `token_offsets` maps text to the (start, end) character span of each token. A sentence
+    longer than the limit is cut at a word start; no token is dropped.
+    """
+    if max_tokens < 1:
+        raise ValueError("max_tokens must be at least 1")
+    offsets = list(token_offsets(text))
+    if len(offsets) <= max_tokens:
+        return [text.strip()] if text.strip() else []
+    token_starts = [start for start, _ in offsets]
+    bounds = sorted({bisect_left(token_starts, c) for c in sentence_starts(text)} | {len(offsets)})
+    cuts = [0]
+    for end in bounds[1:]:
+        if end - cuts[-1] <= max_tokens:
+            continue
+        begin = max(b for b in bounds if b < end)
+        if begin > cuts[-1]:
+            cuts.append(begin)
+        while end - cuts[-1] > max_tokens:
+            cuts.append(_word_cut(text, offsets, cuts[-1], cuts[-1] + max_tokens))
+    cuts.append(len(offsets))
+    return [text[offsets[a][0] : offsets[b - 1][1]].strip() for a, b in zip(cuts, cuts[1:]) if b > a]
+
+
+def _word_cut(text: str, offsets: Offsets, low: int, cut: int) -> int:
+    """The latest token index in (low, cut] that starts a word, near `cut`; else `cut`."""
+    for i in range(cut, max(low, cut - _WORD_SEARCH), -1):
+        start = offsets[i][0]
+        if start == 0 or text[start - 1].isspace():
+            return i
+    return cut

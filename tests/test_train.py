@@ -1,0 +1,99 @@
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from conftest import recipe_config, write_corpus
+from training.train import RecipeError, load_config, main, resolve_base, train
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def test_recipe_writes_a_loadable_model_with_tuned_calibration(tiny_model_dir):
+    files = {p.name for p in tiny_model_dir.iterdir()}
+    assert {"config.json", "model.safetensors", "tokenizer.json", "metrics.json"} <= files
+    assert not any(name.endswith((".bin", ".pt", ".pkl")) for name in files)
+    config = json.loads((tiny_model_dir / "config.json").read_text())
+    assert config["model_type"] == "secnews" and config["dtype"] == "float16"
+    assert all(0.05 <= t <= 0.95 for t in config["threat_thresholds"])
+    assert config["stance_temperature"] > 0
+    metrics = json.loads((tiny_model_dir / "metrics.json").read_text())
+    assert metrics["data"] == {"train": 10, "dev": 3, "test": 3}
+    assert set(metrics["test"]["threats"]) == set(config["threat_labels"])
+    assert 0.0 <= metrics["test"]["threat_micro_f1"] <= 1.0
+    card = (tiny_model_dir.parent / "card.md").read_text()
+    assert card.startswith("---\nlanguage: en") and "## Evaluation" in card
+
+
+def test_recipe_output_feeds_the_classifier(tiny_model_dir):
+    from secnews import Classifier
+
+    prediction = Classifier.load(tiny_model_dir).classify("Agents found fentanyl in a truck.")
+    assert prediction.stance in ("cooperative", "contentious", "neutral")
+    assert abs(sum(prediction.stance_scores.values()) - 1.0) < 1e-5
+
+
+def test_training_refuses_invalid_data(tmp_path, tiny_encoder):
+    data = write_corpus(tmp_path / "corpus")
+    (data / "dev.jsonl").write_text('{"id": "x"}\n')
+    with pytest.raises(RecipeError, match=r"(?s)training refused: .*dev\.jsonl:1: missing field"):
+        train(recipe_config(tmp_path, data, tiny_encoder))
+    assert not (tmp_path / "model").exists()
+
+
+def test_custom_labels_come_from_the_config(tmp_path, tiny_encoder):
+    data = write_corpus(tmp_path / "corpus")
+    config = recipe_config(tmp_path, data, tiny_encoder)
+    config["threat_labels"] = ["drug_trafficking", "arms_trafficking"]
+    with pytest.raises(RecipeError, match="unknown threat label"):
+        train(config)
+
+
+def test_bad_base_and_config_keys_are_named(tmp_path):
+    with pytest.raises(RecipeError, match="not a model directory"):
+        resolve_base(str(tmp_path))
+    config = json.loads((REPO / "training/configs/default.json").read_text())
+    del config["seed"]
+    (tmp_path / "c.json").write_text(json.dumps(config))
+    with pytest.raises(RecipeError, match="missing config key\\(s\\): seed"):
+        load_config(tmp_path / "c.json")
+    config["seed"], config["sede"] = 1, 2
+    (tmp_path / "c.json").write_text(json.dumps(config))
+    with pytest.raises(RecipeError, match="unknown config key\\(s\\): sede"):
+        load_config(tmp_path / "c.json")
+
+
+def test_existing_output_is_not_overwritten(tmp_path, tiny_encoder, capsys):
+    config = recipe_config(tmp_path, write_corpus(tmp_path / "corpus"), tiny_encoder)
+    (tmp_path / "model").mkdir()
+    (tmp_path / "model" / "keep.txt").write_text("mine")
+    (tmp_path / "config.json").write_text(json.dumps(config))
+    assert main(["--config", str(tmp_path / "config.json")]) == 2
+    assert "pass --overwrite" in capsys.readouterr().err
+    assert (tmp_path / "model" / "keep.txt").read_text() == "mine"
+
+
+def test_resume_continues_from_checkpoints(tmp_path, tiny_encoder):
+    config = recipe_config(tmp_path, write_corpus(tmp_path / "corpus"), tiny_encoder)
+    with pytest.raises(RecipeError, match="no checkpoint to resume from"):
+        train(config, resume=True)
+    config["epochs"] = 1
+    train(config)
+    assert list((tmp_path / "checkpoints").glob("checkpoint-*"))
+    shutil.rmtree(tmp_path / "model")  # as if interrupted before the model was written
+    (tmp_path / "card.md").unlink()
+    config["epochs"] = 2
+    with pytest.raises(RecipeError, match="holds checkpoints"):
+        train(config, overwrite=False)
+    metrics = train(config, resume=True)
+    assert metrics["training"]["epochs_run"] == pytest.approx(2.0)
+
+
+def test_help_lists_every_option():
+    out = subprocess.run([sys.executable, "-m", "training.train", "--help"], cwd=REPO, capture_output=True,
+                         text=True).stdout
+    for option in ("--config", "--base", "--data-dir", "--output-dir", "--resume", "--overwrite", "head_learning_rate"):
+        assert option in out

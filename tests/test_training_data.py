@@ -1,0 +1,108 @@
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from conftest import TINY_CORPUS, write_corpus
+from training.data import CorpusError, validate
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def rewrite(path: Path, line: int, change) -> None:
+    rows = path.read_text().splitlines()
+    rows[line - 1] = change(rows[line - 1])
+    path.write_text("\n".join(rows) + "\n")
+
+
+def problems(directory) -> list[str]:
+    with pytest.raises(CorpusError) as info:
+        validate(directory)
+    return info.value.problems
+
+
+def test_tiny_corpus_is_valid(corpus_dir):
+    report = validate(corpus_dir)
+    assert len(report.passages) == sum(len(v) for v in TINY_CORPUS.values())
+    assert "| train | 10 | 5 |" in report.statistics()
+
+
+def test_invalid_json_is_reported_with_file_and_line(corpus_dir):
+    rewrite(corpus_dir / "dev.jsonl", 2, lambda s: s[:-3])
+    assert any(re.search(r"dev\.jsonl:2: invalid JSON", p) for p in problems(corpus_dir))
+
+
+@pytest.mark.parametrize(
+    "change, message",
+    [
+        (lambda r: r.pop("story"), r"train\.jsonl:3: missing field\(s\) \['story'\]"),
+        (lambda r: r.update(extra=1), r"train\.jsonl:3: extra field\(s\) \['extra'\]"),
+        (lambda r: r.update(threats=["piracy"]), r"train\.jsonl:3: unknown threat label"),
+        (lambda r: r.update(stance="friendly"), r"train\.jsonl:3: unknown stance 'friendly'"),
+        (lambda r: r.update(text="   "), r"train\.jsonl:3: missing or empty 'text'"),
+        (lambda r: r.update(source=""), r"train\.jsonl:3: 'source' must be a non-empty string"),
+        (lambda r: r.update(id="t1"), r"train\.jsonl:3: duplicate id 't1' \(first at .*train\.jsonl:1\)"),
+        (lambda r: r.update(story="s8"), r"story 's8' is in .* but also in"),
+    ],
+)
+def test_each_kind_of_bad_record_is_named(corpus_dir, change, message):
+    def edit(line):
+        row = json.loads(line)
+        change(row)
+        return json.dumps(row)
+
+    rewrite(corpus_dir / "train.jsonl", 3, edit)
+    assert any(re.search(message, p) for p in problems(corpus_dir)), problems(corpus_dir)
+
+
+def test_duplicate_and_near_duplicate_texts(tmp_path):
+    corpus = {k: list(v) for k, v in TINY_CORPUS.items()}
+    base = "Soldiers in Sinaloa dismantled a large synthetic drug laboratory hidden in the hills on Monday"
+    corpus["train"] += [
+        ("n1", "s1", base + " morning, officials said.", [], "neutral"),
+        ("n2", "s1", base + " night, according to the navy.", [], "neutral"),
+        ("n3", "s2", TINY_CORPUS["train"][0][2], [], "neutral"),
+        ("n4", "s2", "A wholly different passage about water treaty talks in Chihuahua and Texas this week.", [], "neutral"),
+    ]
+    write_corpus(tmp_path, corpus)
+    found = problems(tmp_path)
+    assert any(re.search(r"train\.jsonl:12: near-duplicate of .*train\.jsonl:11", p) for p in found)
+    assert any(re.search(r"train\.jsonl:13: duplicate text of .*train\.jsonl:1", p) for p in found)
+    assert not any("train.jsonl:14" in p for p in found)
+
+
+def test_missing_split_file(corpus_dir):
+    (corpus_dir / "test.jsonl").unlink()
+    assert any("test.jsonl: no such file" in p for p in problems(corpus_dir))
+
+
+def test_command_line_check(corpus_dir):
+    ok = subprocess.run([sys.executable, "-m", "training.data", "check", str(corpus_dir)], cwd=REPO,
+                        capture_output=True, text=True)
+    assert ok.returncode == 0 and "| stance | train | dev | test | total |" in ok.stdout
+    rewrite(corpus_dir / "test.jsonl", 1, lambda s: "{oops")
+    bad = subprocess.run([sys.executable, "-m", "training.data", "check", str(corpus_dir)], cwd=REPO,
+                         capture_output=True, text=True)
+    assert bad.returncode == 1 and "test.jsonl:1: invalid JSON" in bad.stderr
+
+
+def test_committed_corpus_passes_and_meets_coverage():
+    report = validate(REPO / "training" / "data")
+    ps = report.passages
+    assert len(ps) >= 2000
+    for label in report.threat_labels:
+        assert sum(label in p.threats for p in ps) >= 150, label
+    assert sum(not p.threats for p in ps) >= 300
+    assert sum(len(p.threats) > 1 for p in ps) >= 250
+    for stance in report.stance_labels:
+        assert sum(p.stance == stance for p in ps) >= 400, stance
+    assert len({p.source for p in ps}) >= 8
+
+
+def test_data_card_matches_the_validator():
+    card = (REPO / "training" / "data" / "README.md").read_text(encoding="utf-8")
+    block = card.split("<!-- stats:begin -->")[1].split("<!-- stats:end -->")[0].strip()
+    assert block == validate(REPO / "training" / "data").statistics()

@@ -1,0 +1,1 @@
+"""Training side of secnews: the labelled corpus, its validator and the recipe."""

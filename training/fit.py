@@ -1,0 +1,187 @@
+"""The Trainer run: tokenise with `datasets`, fine-tune, tune on dev, score test, save."""
+
+from __future__ import annotations
+
+import json
+import platform
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+import transformers
+from datasets import DatasetDict, load_dataset
+from transformers import (
+    AutoTokenizer,
+    DataCollatorWithPadding,
+    EarlyStoppingCallback,
+    EvalPrediction,
+    Trainer,
+    TrainingArguments,
+)
+
+from secnews.bench.scoring import score, sigmoid, softmax
+from secnews.modeling import SecnewsModel
+from training.calibrate import fit_temperature, tune_thresholds
+from training.data.validate import SPLITS, CorpusReport
+from training.model_card import write_model_card
+
+
+def _tokenised(config, report: CorpusReport, tokenizer, threat_labels, stance_labels) -> DatasetDict:
+    data_dir = Path(config["data_dir"])
+    raw = load_dataset("json", data_files={s: str(data_dir / f"{s}.jsonl") for s in SPLITS})
+    stance_index = {label: i for i, label in enumerate(stance_labels)}
+
+    def encode(batch: dict[str, list]) -> dict[str, list]:
+        out = tokenizer(batch["text"], truncation=True, max_length=config["max_seq_length"])
+        out["threat_labels"] = [
+            [1.0 if label in set(ts) else 0.0 for label in threat_labels] for ts in batch["threats"]
+        ]
+        out["stance_labels"] = [stance_index[s] for s in batch["stance"]]
+        return out
+
+    return raw.map(encode, batched=True, remove_columns=raw["train"].column_names, desc="tokenising")
+
+
+def _optimizer(model: SecnewsModel, config: dict[str, Any]) -> torch.optim.Optimizer:
+    """AdamW with the encoder at `learning_rate` and the heads at `head_learning_rate`;
+    no weight decay on biases and LayerNorm weights."""
+    groups: dict[tuple[bool, bool], list[torch.nn.Parameter]] = {}
+    for name, parameter in model.named_parameters():
+        is_head = not name.startswith("encoder.")
+        decays = parameter.ndim > 1
+        groups.setdefault((is_head, decays), []).append(parameter)
+    return torch.optim.AdamW(
+        [
+            {
+                "params": params,
+                "lr": config["head_learning_rate"] if is_head else config["learning_rate"],
+                "weight_decay": config["weight_decay"] if decays else 0.0,
+            }
+            for (is_head, decays), params in groups.items()
+        ]
+    )
+
+
+def run(
+    config: dict[str, Any],
+    report: CorpusReport,
+    base: Path,
+    threat_labels: list[str],
+    stance_labels: list[str],
+    *,
+    resume: bool = False,
+) -> dict[str, Any]:
+    """Fine-tune from `base` on the validated corpus and write model, metrics and card."""
+    transformers.set_seed(config["seed"])
+    tokenizer = AutoTokenizer.from_pretrained(base)
+    tokenizer.model_max_length = config["max_seq_length"]
+    data = _tokenised(config, report, tokenizer, threat_labels, stance_labels)
+    model = SecnewsModel.from_encoder(
+        str(base),
+        threat_labels=threat_labels,
+        stance_labels=stance_labels,
+        classifier_dropout=config["classifier_dropout"],
+        max_seq_length=config["max_seq_length"],
+    )
+
+    def compute_metrics(prediction: EvalPrediction) -> dict[str, float]:
+        threat_logits, stance_logits = prediction.predictions
+        threat_gold, stance_gold = prediction.label_ids
+        scores = score(threat_labels, stance_labels, [0.5] * len(threat_labels),
+                       sigmoid(threat_logits), threat_gold, softmax(stance_logits), stance_gold)
+        combined = (scores["threat_micro_f1"] + scores["stance_macro_f1"]) / 2
+        return {"threat_micro_f1": scores["threat_micro_f1"], "stance_macro_f1": scores["stance_macro_f1"],
+                "combined_f1": combined}
+
+    args = TrainingArguments(
+        output_dir=config["checkpoint_dir"],
+        learning_rate=config["learning_rate"],
+        weight_decay=config["weight_decay"],
+        warmup_steps=config["warmup_ratio"],
+        num_train_epochs=config["epochs"],
+        per_device_train_batch_size=config["batch_size"],
+        per_device_eval_batch_size=64,
+        eval_strategy="epoch",
+        save_strategy="epoch",
+        save_total_limit=2,
+        load_best_model_at_end=True,
+        metric_for_best_model="combined_f1",
+        greater_is_better=True,
+        label_names=["threat_labels", "stance_labels"],
+        logging_strategy="epoch",
+        report_to=[],
+        seed=config["seed"],
+        data_seed=config["seed"],
+        use_cpu=not torch.cuda.is_available(),
+        dataloader_num_workers=0,
+        train_sampling_strategy="group_by_length",
+    )
+    trainer = Trainer(
+        optimizers=(_optimizer(model, config), None),
+        model=model,
+        args=args,
+        train_dataset=data["train"],
+        eval_dataset=data["dev"],
+        data_collator=DataCollatorWithPadding(tokenizer),
+        processing_class=tokenizer,
+        compute_metrics=compute_metrics,
+        callbacks=[EarlyStoppingCallback(early_stopping_patience=config["early_stopping_patience"])],
+    )
+    started = time.perf_counter()
+    trainer.train(resume_from_checkpoint=True if resume else None)
+    train_seconds = time.perf_counter() - started
+
+    def outputs(split: str) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        result = trainer.predict(data[split])
+        threat_logits, stance_logits = result.predictions
+        threat_gold, stance_gold = result.label_ids
+        return sigmoid(threat_logits), threat_gold, stance_logits, stance_gold
+
+    dev_threats, dev_threat_gold, dev_stance_logits, dev_stance_gold = outputs("dev")
+    thresholds = tune_thresholds(dev_threats, dev_threat_gold)
+    temperature = fit_temperature(dev_stance_logits, dev_stance_gold)
+    test_threats, test_threat_gold, test_stance_logits, test_stance_gold = outputs("test")
+    test = score(threat_labels, stance_labels, thresholds, test_threats, test_threat_gold,
+                 softmax(test_stance_logits, temperature), test_stance_gold)
+    test_uncalibrated = score(threat_labels, stance_labels, [0.5] * len(threat_labels), test_threats,
+                              test_threat_gold, softmax(test_stance_logits), test_stance_gold)
+    dev = score(threat_labels, stance_labels, thresholds, dev_threats, dev_threat_gold,
+                softmax(dev_stance_logits, temperature), dev_stance_gold)
+
+    model = trainer.model
+    model.config.threat_thresholds = thresholds
+    model.config.stance_temperature = temperature
+    output_dir = Path(config["output_dir"])
+    output_dir.mkdir(parents=True, exist_ok=True)
+    model.to("cpu").half().save_pretrained(output_dir, safe_serialization=True)
+    tokenizer.save_pretrained(output_dir)
+    state = trainer.state
+    metrics = {
+        "model_name": config["model_name"],
+        "config": config,
+        "base": str(base),
+        "threat_labels": threat_labels,
+        "stance_labels": stance_labels,
+        "threat_thresholds": dict(zip(threat_labels, thresholds)),
+        "stance_temperature": temperature,
+        "data": {s: sum(p.split == s for p in report.passages) for s in SPLITS},
+        "training": {
+            "seconds": round(train_seconds, 1),
+            "epochs_run": state.epoch,
+            "best_checkpoint": state.best_model_checkpoint,
+            "best_dev_combined_f1": state.best_metric,
+            "log": [e for e in state.log_history if "eval_combined_f1" in e],
+            "hardware": f"{platform.processor() or platform.machine()}, {torch.get_num_threads()} threads, "
+                        + ("CUDA" if torch.cuda.is_available() else "CPU only"),
+            "versions": {"torch": torch.__version__, "transformers": transformers.__version__},
+        },
+        "dev": dev,
+        "test": test,
+        "test_before_tuning": {k: test_uncalibrated[k] for k in
+                               ("threat_micro_f1", "threat_macro_f1", "stance_macro_f1", "stance_ece")},
+    }
+    (output_dir / "metrics.json").write_text(json.dumps(metrics, indent=2) + "\n", encoding="utf-8")
+    write_model_card(metrics, Path(config["model_card"]))
+    return metrics
