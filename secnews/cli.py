@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 from typing import Any, Sequence
 
-from .inputs import InputError, read_jsonl
+from .inputs import InputError, parse_jsonl, read_jsonl
 
 PROGRESS_MIN = 64  # show a progress bar from this many passages on
 
@@ -99,18 +99,10 @@ def _read_text(name: str) -> str:
 
 
 def _jsonl_units(name: str, field: str) -> list[tuple[str, str]]:
-    if name == "-":
-        lines = enumerate(io.StringIO(sys.stdin.read()), 1)
-        rows = ((n, json.loads(l)) for n, l in lines if l.strip())
-        try:
-            rows = list(rows)
-        except json.JSONDecodeError as err:
-            raise CliError(f"<stdin>: invalid JSON: {err.msg}") from None
-    else:
-        rows = list(read_jsonl(name))
+    rows = parse_jsonl(io.StringIO(sys.stdin.read()), "<stdin>") if name == "-" else read_jsonl(name)
     units = []
     for number, row in rows:
-        text = row.get(field) if isinstance(row, dict) else None
+        text = row.get(field)
         if not isinstance(text, str) or not text.strip():
             raise CliError(f"{name}:{number}: missing or empty field {field!r}")
         units.append((f"{name}:{number}", text))
@@ -129,10 +121,9 @@ def _classify(args: argparse.Namespace) -> int:
     sources, texts = [u[0] for u in units], [u[1] for u in units]
     if args.passages:
         results = classifier.classify(texts, progress=len(texts) >= PROGRESS_MIN)
-        records = [{"source": s, **r.to_dict()} for s, r in zip(sources, results)]
     else:
         results = classifier.classify_articles(texts, progress=len(texts) >= PROGRESS_MIN // 8)
-        records = [{"source": s, **r.to_dict()} for s, r in zip(sources, results)]
+    records = [{"source": s, **r.to_dict()} for s, r in zip(sources, results)]
     _write(records, args.format, classifier.threat_labels, args.passages)
     return 0
 

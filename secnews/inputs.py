@@ -6,7 +6,7 @@ import csv
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterator, Sequence
+from typing import Any, Iterable, Iterator, Sequence
 
 
 class InputError(ValueError):
@@ -38,16 +38,21 @@ def read_jsonl(path: str | Path) -> Iterator[tuple[int, dict[str, Any]]]:
     """Yield (line number, object) for each non-blank line; InputError names file:line."""
     path = Path(path)
     with _open(path) as handle:
-        for number, line in enumerate(handle, 1):
-            if not line.strip():
-                continue
-            try:
-                row = json.loads(line)
-            except json.JSONDecodeError as err:
-                raise InputError(f"{path}:{number}: invalid JSON: {err.msg}") from None
-            if not isinstance(row, dict):
-                raise InputError(f"{path}:{number}: expected a JSON object, got {type(row).__name__}")
-            yield number, row
+        yield from parse_jsonl(handle, str(path))
+
+
+def parse_jsonl(lines: Iterable[str], name: str) -> Iterator[tuple[int, dict[str, Any]]]:
+    """Parse JSON Lines from any iterable of lines; errors name `name`:line."""
+    for number, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+        except json.JSONDecodeError as err:
+            raise InputError(f"{name}:{number}: invalid JSON: {err.msg}") from None
+        if not isinstance(row, dict):
+            raise InputError(f"{name}:{number}: expected a JSON object, got {type(row).__name__}")
+        yield number, row
 
 
 def _read_csv(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:

@@ -18,7 +18,7 @@ def test_recipe_writes_a_loadable_model_with_tuned_calibration(tiny_model_dir):
     assert not any(name.endswith((".bin", ".pt", ".pkl")) for name in files)
     config = json.loads((tiny_model_dir / "config.json").read_text())
     assert config["model_type"] == "secnews" and config["dtype"] == "float16"
-    assert all(0.05 <= t <= 0.95 for t in config["threat_thresholds"])
+    assert all(0.3 <= t <= 0.7 for t in config["threat_thresholds"])
     assert config["stance_temperature"] > 0
     metrics = json.loads((tiny_model_dir / "metrics.json").read_text())
     assert metrics["data"] == {"train": 10, "dev": 3, "test": 3}

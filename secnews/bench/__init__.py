@@ -1,0 +1,1 @@
+"""Benchmarking: metrics (local `evaluate` modules), baselines, runner and plots."""
