@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import threading
 from pathlib import Path
 from typing import Any, Sequence, overload
@@ -13,7 +14,7 @@ from transformers import AutoTokenizer, PreTrainedTokenizerBase
 from transformers.utils import logging as hf_logging
 
 from .inputs import as_text_list
-from .modeling import SecnewsModel
+from .modeling import SecnewsConfig, SecnewsModel
 from .results import ArticlePrediction, Prediction
 from .segment import split_paragraphs, windows
 
@@ -51,6 +52,9 @@ class Classifier:
         path = Path(path) if path is not None else DEFAULT_MODEL_DIR
         if not (path / "config.json").is_file():
             raise FileNotFoundError(f"{path}: not a secnews model directory (no config.json)")
+        model_type = json.loads((path / "config.json").read_text(encoding="utf-8")).get("model_type")
+        if model_type != SecnewsConfig.model_type:
+            raise ValueError(f"{path}: not a secnews model (model_type {model_type!r}); train one with training.train")
         previous = hf_logging.is_progress_bar_enabled()
         hf_logging.disable_progress_bar()
         try:

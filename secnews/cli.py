@@ -151,21 +151,28 @@ def _write(records: list[dict[str, Any]], fmt: str, threat_labels: list[str], pa
 
 
 def _table(records: list[dict[str, Any]], rows: list[dict[str, Any]], passages: bool) -> None:
-    def line(source: str, threats: list[str], stance: str, coop: float, text: str) -> str:
-        snippet = " ".join(text.split())
-        snippet = snippet if len(snippet) <= 60 else snippet[:57] + "..."
-        return f"{source:<16.16} {', '.join(threats) or '-':<40.40} {stance:<12} {coop:+.2f}  {snippet}"
-
-    print(f"{'source':<16} {'threats':<40} {'stance':<12} {'coop':>5}  text")
     if passages:
-        for r in rows:
-            print(line(r["source"], r["threats"], r["stance"], r["cooperation"], r["text"]))
+        _table_rows(rows)
         return
     for record in records:
-        for i, p in enumerate(record["passages"], 1):
-            print(line(f"#{i}", p["threats"], p["stance"], p["cooperation"], p["text"]))
-        print(line(f"= {Path(record['source']).name}", record["threats"], record["stance"], record["cooperation"],
-                   "(article)"))
+        _table_rows([{**p, "source": f"#{i}"} for i, p in enumerate(record["passages"], 1)])
+        print(f"= {record['source']}: article stance {record['stance']}, cooperation {_signed(record['cooperation'])}; "
+              f"threats: {', '.join(record['threats']) or 'none'}\n")
+
+
+def _table_rows(rows: list[dict[str, Any]]) -> None:
+    source_width = min(28, max(6, *(len(r["source"]) for r in rows)))
+    threat_width = max(7, *(len(", ".join(r["threats"])) for r in rows))
+    print(f"{'source':<{source_width}} {'threats':<{threat_width}} {'stance':<11} {'coop':>5}  text")
+    for r in rows:
+        snippet = " ".join(r["text"].split())
+        snippet = snippet if len(snippet) <= 60 else snippet[:57] + "..."
+        print(f"{r['source']:<{source_width}.{source_width}} {', '.join(r['threats']) or '-':<{threat_width}} "
+              f"{r['stance']:<11} {_signed(r['cooperation'])}  {snippet}")
+
+
+def _signed(value: float) -> str:
+    return f"{0.0 if abs(value) < 0.005 else value:+.2f}"
 
 
 def _info(args: argparse.Namespace) -> int:

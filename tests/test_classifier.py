@@ -77,9 +77,11 @@ def test_article_aggregation(clf):
         clf.classify_article("\n\n  ")
 
 
-def test_load_rejects_a_directory_without_a_model(tmp_path):
+def test_load_rejects_a_directory_without_a_model(tmp_path, tiny_encoder):
     with pytest.raises(FileNotFoundError, match="not a secnews model directory"):
         Classifier.load(tmp_path)
+    with pytest.raises(ValueError, match="not a secnews model \\(model_type 'bert'\\)"):
+        Classifier.load(tiny_encoder)
 
 
 def test_import_is_light_and_default_is_shared(monkeypatch):

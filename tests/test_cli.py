@@ -82,3 +82,11 @@ def test_info(model):
     run = secnews("info", "--model", model)
     assert run.returncode == 0, run.stderr
     assert "drug_trafficking (≥" in run.stdout and "temperature" in run.stdout and "test split:" in run.stdout
+
+
+def test_bench_from_the_command_line(model, corpus_dir, tmp_path):
+    run = secnews("bench", corpus_dir / "test.jsonl", "--model", model, "--out", tmp_path / "out")
+    assert run.returncode == 0, run.stderr
+    assert "| system |" in run.stdout and (tmp_path / "out" / "report.json").exists()
+    missing = secnews("bench", "--model", model)
+    assert missing.returncode == 2 and "bench needs DATA" in missing.stderr
