@@ -28,7 +28,8 @@ from training.data.validate import SPLITS, CorpusReport
 from training.model_card import write_model_card
 
 
-def _tokenised(config, report: CorpusReport, tokenizer, threat_labels, stance_labels) -> DatasetDict:
+def _tokenised(config: dict[str, Any], tokenizer, threat_labels: list[str], stance_labels: list[str]) -> DatasetDict:
+    """The three splits loaded with `datasets`, tokenised, with multi-hot threat and stance ids."""
     data_dir = Path(config["data_dir"])
     raw = load_dataset("json", data_files={s: str(data_dir / f"{s}.jsonl") for s in SPLITS})
     stance_index = {label: i for i, label in enumerate(stance_labels)}
@@ -77,7 +78,7 @@ def run(
     transformers.set_seed(config["seed"])
     tokenizer = AutoTokenizer.from_pretrained(base)
     tokenizer.model_max_length = config["max_seq_length"]
-    data = _tokenised(config, report, tokenizer, threat_labels, stance_labels)
+    data = _tokenised(config, tokenizer, threat_labels, stance_labels)
     model = SecnewsModel.from_encoder(
         str(base),
         threat_labels=threat_labels,
