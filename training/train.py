@@ -10,11 +10,9 @@ import hashlib
 import json
 import shutil
 import sys
-import time
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 
 REQUIRED_KEYS = {
     "model_name": "name of the model (directory and model card name)",

@@ -129,7 +129,7 @@ def markdown(report: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-def speed(model: str | None, data_path: str | None, repeats: int = 1) -> dict[str, Any]:
+def speed(model: str | None, data_path: str | None) -> dict[str, Any]:
     """Classifier vs a plain transformers loop over the same weights, batch 1 and 32, one run."""
     import torch
     from transformers import AutoModel, AutoTokenizer
