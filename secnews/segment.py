@@ -8,19 +8,29 @@ from typing import Callable, Sequence
 
 _BLANK_LINE = re.compile(r"\n\s*\n")
 _SENTENCE_START = re.compile(r"(?<=[.!?…])[\"'”’)\]]*\s+(?=[\"'“‘(\[¿¡]?[A-Z0-9ÁÉÍÓÚÑ])")
+_LINE_END = re.compile(r"[.!?…:;\"'”’)\]]$")
 _WORD_SEARCH = 32  # how many tokens back a long sentence's cut may move to reach a word start
 
 Offsets = Sequence[tuple[int, int]]
 
 
 def split_paragraphs(article: str) -> list[str]:
-    """Paragraphs of an article: blank-line separated blocks, or single lines when none."""
+    """Paragraphs of an article.
+
+    Blank lines always separate paragraphs. Inside a block, lines are joined when the block is
+    hard-wrapped (most of its lines stop mid-sentence); otherwise each line is a paragraph.
+    """
     text = article.replace("\r\n", "\n").replace("\r", "\n").strip()
-    if _BLANK_LINE.search(text):
-        blocks = [" ".join(block.split()) for block in _BLANK_LINE.split(text)]
-    else:
-        blocks = [" ".join(line.split()) for line in text.split("\n")]
-    return [block for block in blocks if block]
+    paragraphs: list[str] = []
+    for block in _BLANK_LINE.split(text):
+        lines = [" ".join(line.split()) for line in block.split("\n")]
+        lines = [line for line in lines if line]
+        open_lines = sum(not _LINE_END.search(line) for line in lines[:-1])
+        if lines and open_lines * 2 > len(lines) - 1:
+            paragraphs.append(" ".join(lines))
+        else:
+            paragraphs.extend(lines)
+    return paragraphs
 
 
 def sentence_starts(text: str) -> list[int]:

@@ -55,3 +55,15 @@ def test_a_long_sentence_is_cut_between_words():
 def test_limit_must_be_positive():
     with pytest.raises(ValueError):
         windows("text", offsets, 0)
+
+
+def test_one_paragraph_per_line_inside_a_block_of_full_lines():
+    article = "Title\n\nFirst paragraph ends here.\nA Heading\nSecond paragraph ends too.\nThird one."
+    assert split_paragraphs(article) == ["Title", "First paragraph ends here.", "A Heading",
+                                         "Second paragraph ends too.", "Third one."]
+
+
+def test_hard_wrapped_block_is_joined():
+    article = "The navy said on Monday that\nmarines had found a lab near\nCosalá. Nobody was arrested.\n\nNext."
+    assert split_paragraphs(article) == ["The navy said on Monday that marines had found a lab near Cosalá. Nobody was arrested.",
+                                         "Next."]
