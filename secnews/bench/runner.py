@@ -153,21 +153,21 @@ def speed(model: str | None, data_path: str | None) -> dict[str, Any]:
                 plain_model(**batch)
 
     results: dict[str, Any] = {"dataset": path, "n": len(texts), "torch_threads": torch.get_num_threads(), "runs": {}}
+    classifier = Classifier.load(model_dir)
     for batch_size in (1, 32):
-        classifier = Classifier.load(model_dir, batch_size=batch_size)
-        for name, fn in ((f"transformers loop, batch {batch_size}", lambda: plain(batch_size)),
-                         (f"secnews Classifier, batch {batch_size}", lambda: classifier.scores(texts))):
+        classifier.batch_size = batch_size
+        per_second = {}
+        for who, fn in (("transformers loop", lambda: plain(batch_size)),
+                        ("secnews Classifier", lambda: classifier.scores(texts))):
             fn()  # warm-up
             with PeakMemory() as memory:
                 t0 = time.perf_counter()
                 fn()
                 seconds = time.perf_counter() - t0
-            results["runs"][name] = {"passages_per_second": len(texts) / seconds, "seconds": seconds,
-                                     "peak_rss_mb": memory.peak_mb}
-    runs = results["runs"]
-    for batch_size in (1, 32):
-        results[f"speedup_batch_{batch_size}"] = (runs[f"secnews Classifier, batch {batch_size}"]["passages_per_second"]
-                                                  / runs[f"transformers loop, batch {batch_size}"]["passages_per_second"])
+            per_second[who] = len(texts) / seconds
+            results["runs"][f"{who}, batch {batch_size}"] = {"passages_per_second": per_second[who],
+                                                             "seconds": seconds, "peak_rss_mb": memory.peak_mb}
+        results[f"speedup_batch_{batch_size}"] = per_second["secnews Classifier"] / per_second["transformers loop"]
     return results
 
 
