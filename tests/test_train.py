@@ -22,10 +22,12 @@ def test_recipe_writes_a_loadable_model_with_tuned_calibration(tiny_model_dir):
     assert config["stance_temperature"] > 0
     metrics = json.loads((tiny_model_dir / "metrics.json").read_text())
     assert metrics["data"] == {"train": 10, "dev": 3, "test": 3}
+    assert metrics["dataset"] == "corpus"  # a user's data directory is named by its folder
     assert set(metrics["test"]["threats"]) == set(config["threat_labels"])
     assert 0.0 <= metrics["test"]["threat_micro_f1"] <= 1.0
     card = (tiny_model_dir.parent / "card.md").read_text()
     assert card.startswith("---\nlanguage: en") and "## Evaluation" in card
+    assert "datasets: [corpus]" in card and "secnews-corpus" not in card
 
 
 def test_recipe_output_feeds_the_classifier(tiny_model_dir):

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from conftest import TINY_CORPUS, write_corpus
-from training.data import CorpusError, validate
+from training.data import VERSION, CorpusError, dataset_name, validate
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -106,3 +106,10 @@ def test_data_card_matches_the_validator():
     card = (REPO / "training" / "data" / "README.md").read_text(encoding="utf-8")
     block = card.split("<!-- stats:begin -->")[1].split("<!-- stats:end -->")[0].strip()
     assert block == validate(REPO / "training" / "data").statistics()
+
+
+def test_dataset_name_and_card_title_carry_the_corpus_version(tmp_path):
+    assert dataset_name(REPO / "training" / "data") == f"secnews-corpus-v{VERSION}"
+    assert dataset_name(tmp_path / "my-labels") == "my-labels"
+    title = (REPO / "training" / "data" / "README.md").read_text(encoding="utf-8").splitlines()[0]
+    assert title == f"# secnews corpus v{VERSION} — data card"

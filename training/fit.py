@@ -24,7 +24,7 @@ from transformers import (
 from secnews.bench.scoring import score, sigmoid, softmax
 from secnews.modeling import SecnewsModel
 from training.calibrate import fit_temperature, tune_thresholds
-from training.data.validate import SPLITS, CorpusReport
+from training.data.validate import SPLITS, CorpusReport, dataset_name
 from training.model_card import write_model_card
 
 
@@ -167,6 +167,7 @@ def run(
         "stance_labels": stance_labels,
         "threat_thresholds": dict(zip(threat_labels, thresholds)),
         "stance_temperature": temperature,
+        "dataset": dataset_name(config["data_dir"]),
         "data": {s: sum(p.split == s for p in report.passages) for s in SPLITS},
         "training": {
             "seconds": round(train_seconds, 1),

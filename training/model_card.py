@@ -43,13 +43,13 @@ library_name: transformers
 pipeline_tag: text-classification
 base_model: sentence-transformers/all-MiniLM-L6-v2
 tags: [secnews, multi-label-classification, stance-detection, news, security, us-mexico]
-datasets: [secnews-corpus-v1]
+datasets: [{m['dataset']}]
 metrics: [f1, accuracy]
 model-index:
   - name: {name}
     results:
       - task: {{type: text-classification, name: threat and stance classification}}
-        dataset: {{type: secnews-corpus-v1, name: secnews corpus v1 (test split, {test['n']} passages)}}
+        dataset: {{type: {m['dataset']}, name: {m['dataset']} (test split, {test['n']} passages)}}
         metrics:
 {yaml_results}
 ---
@@ -101,7 +101,7 @@ print(p.threats, p.stance, p.cooperation)
 or `secnews classify article.txt` on the command line.
 
 ## Training details
-- Data: secnews corpus v1 — {m['data']['train']} train / {m['data']['dev']} dev / {m['data']['test']}
+- Data: {m['dataset']} — {m['data']['train']} train / {m['data']['dev']} dev / {m['data']['test']}
   test passages, split by story (`training/data/README.md`).
 - Recipe: `python -m training.train --config training/configs/default.json` (Hugging Face
   `Trainer`, AdamW, learning rate {cfg['learning_rate']} for the encoder and

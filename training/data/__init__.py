@@ -1,5 +1,5 @@
 """The labelled corpus (train/dev/test JSONL) and its validator: `python -m training.data check`."""
 
-from .validate import CorpusError, CorpusReport, validate
+from .validate import VERSION, CorpusError, CorpusReport, dataset_name, validate
 
-__all__ = ["CorpusError", "CorpusReport", "validate"]
+__all__ = ["VERSION", "CorpusError", "CorpusReport", "dataset_name", "validate"]

@@ -17,6 +17,7 @@ FIELDS = frozenset({"id", "text", "threats", "stance", "lang", "source", "story"
 SHINGLE = 8  # words in a shared run that counts towards a near-duplicate
 LENGTH_BANDS = ((1, 25), (26, 50), (51, 80), (81, 120), (121, 180), (181, None))
 DEFAULT_DIR = Path(__file__).resolve().parent
+VERSION = "1.1"  # the corpus release in DEFAULT_DIR; the data card's title names it
 
 
 class CorpusError(ValueError):
@@ -199,3 +200,9 @@ def _split_stories(passages: list[Passage]) -> list[str]:
                 f"{p.where}: story {p.story!r} is in {p.split} but also in {first.split} ({first.where})"
             )
     return out
+
+
+def dataset_name(data_dir: str | Path) -> str:
+    """Name for model cards: secnews-corpus-v<VERSION> for the project corpus, else the directory name."""
+    path = Path(data_dir).resolve()
+    return f"secnews-corpus-v{VERSION}" if path == DEFAULT_DIR else path.name
