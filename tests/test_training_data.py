@@ -7,7 +7,9 @@ from pathlib import Path
 import pytest
 
 from conftest import TINY_CORPUS, write_corpus
+from secnews.inputs import InputError
 from training.data import VERSION, CorpusError, dataset_name, validate
+from training.data.agreement import agreement
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -113,3 +115,39 @@ def test_dataset_name_and_card_title_carry_the_corpus_version(tmp_path):
     assert dataset_name(tmp_path / "my-labels") == "my-labels"
     title = (REPO / "training" / "data" / "README.md").read_text(encoding="utf-8").splitlines()[0]
     assert title == f"# secnews corpus v{VERSION} — data card"
+
+
+def _second_annotation(path, rows):
+    path.write_text("".join(json.dumps(dict(zip(("id", "threats", "stance"), r))) + "\n" for r in rows))
+    return path
+
+
+def test_agreement_scores_a_second_annotation_per_split(corpus_dir, tmp_path):
+    same = [(i, t, s) for i, _, _, t, s in TINY_CORPUS["train"]]
+    perfect = agreement(_second_annotation(tmp_path / "a.jsonl", same), corpus_dir)
+    assert list(perfect) == ["train", "all"] and perfect["all"]["n"] == 10
+    assert perfect["train"]["threat_micro_f1"] == 1.0 and perfect["train"]["stance_macro_f1"] == 1.0
+    flipped = [("t1", ["arms_trafficking"], "cooperative"), *same[1:]]
+    worse = agreement(_second_annotation(tmp_path / "b.jsonl", flipped), corpus_dir)
+    assert worse["train"]["threat_micro_f1"] < 1.0 and worse["train"]["stance_accuracy"] == 0.9
+    assert worse["train"]["threats"]["drug_trafficking"]["recall"] == 0.5
+
+
+@pytest.mark.parametrize("row, message", [
+    (("nope", [], "neutral"), r"b\.jsonl:2: id 'nope' is not in the corpus"),
+    (("t2", ["drugs"], "neutral"), r"b\.jsonl:2: unknown threat label"),
+    (("t1", [], "neutral"), r"b\.jsonl:2: id 't1' appears twice"),
+    (("t2", [], "friendly"), r"b\.jsonl:2: unknown stance"),
+])
+def test_agreement_names_the_bad_line(corpus_dir, tmp_path, row, message):
+    path = _second_annotation(tmp_path / "b.jsonl", [("t1", [], "neutral"), row])
+    with pytest.raises(InputError, match=message):
+        agreement(path, corpus_dir)
+
+
+def test_committed_second_annotation_covers_dev_and_test():
+    result = agreement()
+    assert {split: r["n"] for split, r in result.items()} == {"dev": 238, "test": 242, "all": 480}
+    shown = subprocess.run([sys.executable, "-m", "training.data", "agree"], capture_output=True, text=True,
+                           cwd=REPO, check=True).stdout
+    assert shown.startswith("| split | passages | threat micro-F1") and "| all | 480 |" in shown
