@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, Sequence
 
 import numpy as np
 
 from secnews.bench.scoring import score
 from secnews.inputs import InputError, parse_gold, read_jsonl
 
-from .validate import DEFAULT_DIR, validate
+from .validate import DEFAULT_DIR, Passage, validate
 
 SECOND_ANNOTATION = DEFAULT_DIR / "second_annotation.jsonl"
 
@@ -23,7 +23,7 @@ def agreement(annotation: str | Path = SECOND_ANNOTATION, data_dir: str | Path =
     """
     report = validate(data_dir)
     gold = {p.id: p for p in report.passages}
-    rows: list[tuple[Any, list[str], str]] = []
+    rows: list[tuple[Passage, list[str], str]] = []
     seen: set[str] = set()
     for number, row in read_jsonl(annotation):
         where = f"{annotation}:{number}"
@@ -49,9 +49,10 @@ def agreement(annotation: str | Path = SECOND_ANNOTATION, data_dir: str | Path =
     return out
 
 
-def _score(rows: list[tuple[Any, list[str], str]], threat_labels, stance_labels) -> dict[str, Any]:
+def _score(rows: list[tuple[Passage, list[str], str]], threat_labels: Sequence[str],
+           stance_labels: Sequence[str]) -> dict[str, Any]:
     """Bench metrics with the second annotation as 0/1 "probabilities" (threshold 0.5)."""
-    def onehot(labels: list[str], names) -> list[int]:
+    def onehot(labels: list[str], names: Sequence[str]) -> list[int]:
         return [int(name in labels) for name in names]
 
     return score(
