@@ -17,7 +17,7 @@ FIELDS = frozenset({"id", "text", "threats", "stance", "lang", "source", "story"
 SHINGLE = 8  # words in a shared run that counts towards a near-duplicate
 LENGTH_BANDS = ((1, 25), (26, 50), (51, 80), (81, 120), (121, 180), (181, None))
 DEFAULT_DIR = Path(__file__).resolve().parent
-VERSION = "1.1"  # the corpus release in DEFAULT_DIR; the data card's title names it
+VERSION = "1.2"  # the corpus release in DEFAULT_DIR; the data card's title names it
 
 
 class CorpusError(ValueError):
