@@ -12,6 +12,13 @@ def _f(x: float) -> str:
     return f"{x:.3f}"
 
 
+def _tuning_effect(at_half: float, tuned: float) -> str:
+    """One sentence on what the dev-tuned thresholds did to test threat micro-F1."""
+    if _f(at_half) == _f(tuned):
+        return f"Tuning the thresholds on dev left test threat micro-F1 at {_f(tuned)} (the same as with all thresholds 0.5)."
+    return f"Tuning the thresholds on dev moved test threat micro-F1 from {_f(at_half)} (all thresholds 0.5) to {_f(tuned)}."
+
+
 def render(m: dict[str, Any]) -> str:
     """The model card's markdown; every number comes from `m` (metrics.json)."""
     name, test, cfg = m["model_name"], m["test"], m["config"]
@@ -143,8 +150,7 @@ Stance confusion matrix (test; rows gold, columns predicted: {', '.join(stances)
 
 Calibration (test): threat ECE {_f(test['threat_ece'])}, Brier {_f(test['threat_brier'])}; stance ECE
 {_f(test['stance_ece'])} after temperature scaling ({_f(before['stance_ece'])} before), Brier
-{_f(test['stance_brier'])}. Tuning on dev moved test threat micro-F1 from
-{_f(before['threat_micro_f1'])} (all thresholds 0.5) to {_f(test['threat_micro_f1'])}.
+{_f(test['stance_brier'])}. {_tuning_effect(before['threat_micro_f1'], test['threat_micro_f1'])}
 """
 
 
