@@ -151,3 +151,8 @@ def test_committed_second_annotation_covers_dev_and_test():
     shown = subprocess.run([sys.executable, "-m", "training.data", "agree"], capture_output=True, text=True,
                            cwd=REPO, check=True).stdout
     assert shown.startswith("| split | passages | threat micro-F1") and "| all | 480 |" in shown
+
+
+def test_committed_v12_review_covers_the_new_training_passages():
+    result = agreement(REPO / "training" / "data" / "review_v1.2.jsonl")
+    assert {split: r["n"] for split, r in result.items()} == {"train": 351, "all": 351}
