@@ -30,13 +30,13 @@ def test_recipe_writes_a_loadable_model_with_tuned_calibration(tiny_model_dir):
     assert "datasets: [corpus]" in card and "secnews-corpus" not in card
 
 
-
 def test_card_says_what_threshold_tuning_did_to_test_f1():
     from training.model_card import _tuning_effect
 
     assert _tuning_effect(0.8801, 0.8766) == (
         "Tuning the thresholds on dev moved test threat micro-F1 from 0.880 (all thresholds 0.5) to 0.877.")
     assert "left test threat micro-F1 at 0.901" in _tuning_effect(0.90126, 0.90131)
+
 
 def test_recipe_output_feeds_the_classifier(tiny_model_dir):
     from secnews import Classifier
