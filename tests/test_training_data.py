@@ -8,6 +8,7 @@ import pytest
 
 from conftest import TINY_CORPUS, write_corpus
 from secnews.inputs import InputError
+from secnews.labels import STANCES, THREATS
 from training.data import VERSION, CorpusError, dataset_name, validate
 from training.data.agreement import agreement
 
@@ -104,6 +105,30 @@ def test_committed_corpus_passes_and_meets_coverage():
     assert len({p.source for p in ps}) >= 8
 
 
+def test_committed_spanish_passages_meet_the_v2_targets():
+    es = [p for p in validate(REPO / "training" / "data").passages if p.lang == "es"]
+    assert len(es) >= 1000
+    for label in THREATS:
+        assert sum(label in p.threats for p in es) >= 100, label
+    assert sum(not p.threats for p in es) >= 200 and sum(len(p.threats) > 1 for p in es) >= 150
+    for stance in STANCES:
+        assert sum(p.stance == stance for p in es) >= 200, stance
+    assert {p.split for p in es} == {"train", "dev", "test"}
+    assert len({p.source for p in es}) >= 10
+
+
+def test_statistics_are_given_per_language(corpus_dir):
+    rewrite(corpus_dir / "train.jsonl", 1, lambda s: s.replace('"lang": "en"', '"lang": "es"'))
+    stats = validate(corpus_dir).statistics()
+    assert "### Language: en" in stats and "### Language: es" in stats
+    assert stats.split("### Language: es")[1].split("\n\n")[1].startswith("Passages: 1 in 1 stories")
+
+
+def test_an_unknown_language_is_named_with_file_and_line(corpus_dir):
+    rewrite(corpus_dir / "dev.jsonl", 2, lambda s: s.replace('"lang": "en"', '"lang": "pt"'))
+    assert any("dev.jsonl:2: 'lang' 'pt' is not one of the corpus languages en, es" in p for p in problems(corpus_dir))
+
+
 def test_data_card_matches_the_validator():
     card = (REPO / "training" / "data" / "README.md").read_text(encoding="utf-8")
     block = card.split("<!-- stats:begin -->")[1].split("<!-- stats:end -->")[0].strip()
@@ -145,12 +170,16 @@ def test_agreement_names_the_bad_line(corpus_dir, tmp_path, row, message):
         agreement(path, corpus_dir)
 
 
-def test_committed_second_annotation_covers_dev_and_test():
+def test_committed_second_annotations_cover_dev_and_test_in_both_languages():
+    report = validate(REPO / "training" / "data")
     result = agreement()
-    assert {split: r["n"] for split, r in result.items()} == {"dev": 238, "test": 242, "all": 480}
+    for split in ("dev", "test"):
+        for lang in ("en", "es"):
+            assert result[f"{split} ({lang})"]["n"] == sum(p.split == split and p.lang == lang for p in report.passages)
+    assert result["all"]["n"] == sum(p.split != "train" for p in report.passages)
     shown = subprocess.run([sys.executable, "-m", "training.data", "agree"], capture_output=True, text=True,
                            cwd=REPO, check=True).stdout
-    assert shown.startswith("| split | passages | threat micro-F1") and "| all | 480 |" in shown
+    assert shown.startswith("| split | passages | threat micro-F1") and "| test (es) | 124 |" in shown
 
 
 def test_committed_v12_review_covers_the_new_training_passages():

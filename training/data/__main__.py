@@ -1,5 +1,5 @@
-"""`python -m training.data check [DIR]`: validate the corpus and print its statistics.
-`python -m training.data agree [FILE] [--data-dir DIR]`: agreement of a second annotation with it."""
+"""`python -m training.data check [DIR]`: validate the corpus and print its statistics (overall and per language).
+`python -m training.data agree [FILE ...] [--data-dir DIR]`: agreement of a second annotation with it."""
 
 from __future__ import annotations
 
@@ -18,8 +18,9 @@ def main(argv: list[str] | None = None) -> int:
     check = sub.add_parser("check", help="validate train/dev/test.jsonl and print statistics")
     check.add_argument("directory", nargs="?", default=str(DEFAULT_DIR), help="corpus directory")
     agree = sub.add_parser("agree", help="score a second annotation against the corpus labels")
-    agree.add_argument("annotation", nargs="?", default=str(SECOND_ANNOTATION),
-                       help="JSONL with id, threats, stance per line (default: the committed second annotation)")
+    agree.add_argument("annotation", nargs="*", default=[str(p) for p in SECOND_ANNOTATION],
+                       help="JSONL files with id, threats, stance per line (default: the committed second "
+                            "annotations of dev and test, English and Spanish)")
     agree.add_argument("--data-dir", default=str(DEFAULT_DIR), help="corpus directory")
     args = parser.parse_args(argv)
     try:

@@ -12,21 +12,25 @@ from secnews.inputs import InputError, parse_gold, read_jsonl
 
 from .validate import DEFAULT_DIR, Passage, validate
 
-SECOND_ANNOTATION = DEFAULT_DIR / "second_annotation.jsonl"
+SECOND_ANNOTATION = (DEFAULT_DIR / "second_annotation.jsonl", DEFAULT_DIR / "second_annotation_es.jsonl")
 
 
-def agreement(annotation: str | Path = SECOND_ANNOTATION, data_dir: str | Path = DEFAULT_DIR) -> dict[str, Any]:
-    """Score the second annotation (`{"id", "threats", "stance"}` per line) against the corpus labels.
+def agreement(annotation: str | Path | Sequence[str | Path] = SECOND_ANNOTATION,
+              data_dir: str | Path = DEFAULT_DIR) -> dict[str, Any]:
+    """Score a second annotation (`{"id", "threats", "stance"}` per line, in one or more files)
+    against the corpus labels.
 
-    Returns the bench metrics per split the annotation covers, plus "all"; the corpus labels are the
-    reference, the second annotation the prediction.
+    Returns the bench metrics per split the annotation covers, plus "all"; when it covers several
+    languages, also per split and language ("dev (es)"). The corpus labels are the reference, the
+    second annotation the prediction.
     """
     report = validate(data_dir)
     gold = {p.id: p for p in report.passages}
     rows: list[tuple[Passage, list[str], str]] = []
     seen: set[str] = set()
-    for number, row in read_jsonl(annotation):
-        where = f"{annotation}:{number}"
+    files = [annotation] if isinstance(annotation, (str, Path)) else list(annotation)
+    for path, number, row in ((f, n, r) for f in files for n, r in read_jsonl(f)):
+        where = f"{path}:{number}"
         if set(row) != {"id", "threats", "stance"}:
             raise InputError(f"{where}: expected exactly the fields id, threats, stance")
         passage = gold.get(row["id"])
@@ -41,11 +45,16 @@ def agreement(annotation: str | Path = SECOND_ANNOTATION, data_dir: str | Path =
             raise InputError(f"{where}: 'threats' and 'stance' are both required")
         rows.append((passage, threats, stance))
     if not rows:
-        raise InputError(f"{annotation}: no annotations")
+        raise InputError(f"{', '.join(map(str, files))}: no annotations")
+    languages = sorted({p.lang for p, _, _ in rows})
     out = {}
     for split in sorted({p.split for p, _, _ in rows}) + ["all"]:
         part = [r for r in rows if split == "all" or r[0].split == split]
         out[split] = _score(part, report.threat_labels, report.stance_labels)
+        for lang in languages if len(languages) > 1 else []:
+            lang_part = [r for r in part if r[0].lang == lang]
+            if lang_part:
+                out[f"{split} ({lang})"] = _score(lang_part, report.threat_labels, report.stance_labels)
     return out
 
 

@@ -17,7 +17,8 @@ FIELDS = frozenset({"id", "text", "threats", "stance", "lang", "source", "story"
 SHINGLE = 8  # words in a shared run that counts towards a near-duplicate
 LENGTH_BANDS = ((1, 25), (26, 50), (51, 80), (81, 120), (121, 180), (181, None))
 DEFAULT_DIR = Path(__file__).resolve().parent
-VERSION = "1.2"  # the corpus release in DEFAULT_DIR; the data card's title names it
+LANGUAGES = ("en", "es")  # ISO 639-1 codes the corpus may hold
+VERSION = "2.0"  # the corpus release in DEFAULT_DIR; the data card's title names it
 
 
 class CorpusError(ValueError):
@@ -40,6 +41,7 @@ class Passage:
     threats: list[str]
     stance: str
     source: str
+    lang: str
 
 
 @dataclass
@@ -52,43 +54,52 @@ class CorpusReport:
     problems: list[str] = field(default_factory=list)
 
     def statistics(self) -> str:
-        """Markdown tables of counts per split, label, stance, register and length band."""
-        ps = self.passages
-        words = [len(p.text.split()) for p in ps]
-        by_split = Counter(p.split for p in ps)
-        stories = {s: len({p.story for p in ps if p.split == s}) for s in SPLITS}
-        lines = [
-            f"Passages: {len(ps)} in {len({p.story for p in ps})} stories. "
-            f"Words per passage: min {min(words)}, median {statistics.median(words):g}, max {max(words)}.",
-            "",
-            "| split | passages | stories |",
-            "|---|---:|---:|",
-            *[f"| {s} | {by_split[s]} | {stories[s]} |" for s in SPLITS],
-            "",
-            "| threat label | train | dev | test | total |",
-            "|---|---:|---:|---:|---:|",
-        ]
-        for label in self.threat_labels:
-            counts = [sum(label in p.threats for p in ps if p.split == s) for s in SPLITS]
-            lines.append(f"| {label} | {' | '.join(map(str, counts))} | {sum(counts)} |")
-        for name, test in (
-            ("(no threat)", lambda p: not p.threats),
-            ("(two or more)", lambda p: len(p.threats) > 1),
-        ):
-            counts = [sum(test(p) for p in ps if p.split == s) for s in SPLITS]
-            lines.append(f"| {name} | {' | '.join(map(str, counts))} | {sum(counts)} |")
-        lines += ["", "| stance | train | dev | test | total |", "|---|---:|---:|---:|---:|"]
-        for label in self.stance_labels:
-            counts = [sum(p.stance == label for p in ps if p.split == s) for s in SPLITS]
-            lines.append(f"| {label} | {' | '.join(map(str, counts))} | {sum(counts)} |")
-        lines += ["", "| register (`source`) | passages |", "|---|---:|"]
-        for source, count in sorted(Counter(p.source for p in ps).items(), key=lambda kv: (-kv[1], kv[0])):
-            lines.append(f"| {source} | {count} |")
-        lines += ["", "| length (words) | passages |", "|---|---:|"]
-        for low, high in LENGTH_BANDS:
-            count = sum(low <= w and (high is None or w <= high) for w in words)
-            lines.append(f"| {low}–{high if high else ''} | {count} |")
-        return "\n".join(lines)
+        """Markdown tables of counts per split, label, stance, register and length band: for the whole
+        corpus, then for each language."""
+        languages = sorted({p.lang for p in self.passages})
+        sections = [_tables(self.passages, self.threat_labels, self.stance_labels)]
+        for lang in languages if len(languages) > 1 else []:
+            part = [p for p in self.passages if p.lang == lang]
+            sections.append(f"### Language: {lang}\n\n" + _tables(part, self.threat_labels, self.stance_labels))
+        return "\n\n".join(sections)
+
+
+def _tables(ps: list[Passage], threat_labels: Sequence[str], stance_labels: Sequence[str]) -> str:
+    words = [len(p.text.split()) for p in ps]
+    by_split = Counter(p.split for p in ps)
+    stories = {s: len({p.story for p in ps if p.split == s}) for s in SPLITS}
+    lines = [
+        f"Passages: {len(ps)} in {len({p.story for p in ps})} stories. "
+        f"Words per passage: min {min(words)}, median {statistics.median(words):g}, max {max(words)}.",
+        "",
+        "| split | passages | stories |",
+        "|---|---:|---:|",
+        *[f"| {s} | {by_split[s]} | {stories[s]} |" for s in SPLITS],
+        "",
+        "| threat label | train | dev | test | total |",
+        "|---|---:|---:|---:|---:|",
+    ]
+    for label in threat_labels:
+        counts = [sum(label in p.threats for p in ps if p.split == s) for s in SPLITS]
+        lines.append(f"| {label} | {' | '.join(map(str, counts))} | {sum(counts)} |")
+    for name, test in (
+        ("(no threat)", lambda p: not p.threats),
+        ("(two or more)", lambda p: len(p.threats) > 1),
+    ):
+        counts = [sum(test(p) for p in ps if p.split == s) for s in SPLITS]
+        lines.append(f"| {name} | {' | '.join(map(str, counts))} | {sum(counts)} |")
+    lines += ["", "| stance | train | dev | test | total |", "|---|---:|---:|---:|---:|"]
+    for label in stance_labels:
+        counts = [sum(p.stance == label for p in ps if p.split == s) for s in SPLITS]
+        lines.append(f"| {label} | {' | '.join(map(str, counts))} | {sum(counts)} |")
+    lines += ["", "| register (`source`) | passages |", "|---|---:|"]
+    for source, count in sorted(Counter(p.source for p in ps).items(), key=lambda kv: (-kv[1], kv[0])):
+        lines.append(f"| {source} | {count} |")
+    lines += ["", "| length (words) | passages |", "|---|---:|"]
+    for low, high in LENGTH_BANDS:
+        count = sum(low <= w and (high is None or w <= high) for w in words)
+        lines.append(f"| {low}–{high if high else ''} | {count} |")
+    return "\n".join(lines)
 
 
 def validate(
@@ -140,7 +151,10 @@ def _check_row(where, split, row, threat_labels, stance_labels, problems) -> Pas
         if not isinstance(row[name], str) or not row[name].strip():
             problems.append(f"{where}: '{name}' must be a non-empty string")
             return None
-    return Passage(where, split, row["id"], row["story"], text, threats, stance, row["source"])
+    if row["lang"] not in LANGUAGES:
+        problems.append(f"{where}: 'lang' {row['lang']!r} is not one of the corpus languages {', '.join(LANGUAGES)}")
+        return None
+    return Passage(where, split, row["id"], row["story"], text, threats, stance, row["source"], row["lang"])
 
 
 def _duplicate_ids(passages: list[Passage]) -> list[str]:
