@@ -14,7 +14,12 @@ from .labels import STANCES, THREATS
 
 
 class SecnewsConfig(PretrainedConfig):
-    """Configuration: the encoder's config, both label lists, thresholds and stance temperature."""
+    """Configuration: the encoder's config, both label lists, thresholds and stance temperature.
+
+    `standardize_pooled` adds a fixed per-feature standardisation of the pooled vector (mean and
+    std measured on the training texts before fine-tuning): encoders whose pooled vectors share
+    one large common direction, such as multilingual-e5, otherwise give the heads almost no signal.
+    """
 
     model_type = "secnews"
 
@@ -27,6 +32,8 @@ class SecnewsConfig(PretrainedConfig):
         stance_temperature: float = 1.0,
         classifier_dropout: float = 0.1,
         max_seq_length: int = 256,
+        standardize_pooled: bool = False,
+        languages: Sequence[str] | None = None,
         **kwargs: Any,
     ) -> None:
         self.encoder = dict(encoder) if encoder is not None else {"model_type": "bert"}
@@ -45,6 +52,8 @@ class SecnewsConfig(PretrainedConfig):
         self.stance_temperature = float(stance_temperature)
         self.classifier_dropout = float(classifier_dropout)
         self.max_seq_length = int(max_seq_length)
+        self.standardize_pooled = bool(standardize_pooled)
+        self.languages = list(languages) if languages is not None else None
         super().__init__(**kwargs)
 
     def encoder_config(self) -> PretrainedConfig:
@@ -76,6 +85,9 @@ class SecnewsModel(PreTrainedModel):
         self.dropout = nn.Dropout(config.classifier_dropout)
         self.threat_head = nn.Linear(hidden, len(config.threat_labels))
         self.stance_head = nn.Linear(hidden, len(config.stance_labels))
+        if config.standardize_pooled:
+            self.register_buffer("pooled_mean", torch.zeros(hidden))
+            self.register_buffer("pooled_std", torch.ones(hidden))
         self.post_init()
 
     def _init_weights(self, module: nn.Module) -> None:
@@ -92,6 +104,31 @@ class SecnewsModel(PreTrainedModel):
         model.encoder.load_state_dict(encoder.state_dict())
         return model
 
+    def pool(self, input_ids: torch.Tensor, attention_mask: torch.Tensor,
+             token_type_ids: torch.Tensor | None = None) -> torch.Tensor:
+        """Mean of the encoder's token states over the mask (standardised when configured)."""
+        kwargs = {"token_type_ids": token_type_ids} if token_type_ids is not None else {}
+        hidden = self.encoder(input_ids=input_ids, attention_mask=attention_mask, **kwargs).last_hidden_state
+        mask = attention_mask.unsqueeze(-1).to(hidden.dtype)
+        pooled = (hidden * mask).sum(1) / mask.sum(1).clamp(min=1.0)
+        if self.config.standardize_pooled:  # in fp32: the part the heads read is small next to the mean
+            pooled = ((pooled.float() - self.pooled_mean.float()) / self.pooled_std.float()).to(hidden.dtype)
+        return pooled
+
+    @torch.no_grad()
+    def fit_pooled_standardization(self, batches: Any) -> None:
+        """Set the standardisation from batches of {"input_ids", "attention_mask"} tensors."""
+        if not self.config.standardize_pooled:
+            raise ValueError("this model was configured without standardize_pooled")
+        self.pooled_mean.zero_()
+        self.pooled_std.fill_(1.0)
+        was_training = self.training
+        self.eval()
+        pooled = torch.cat([self.pool(b["input_ids"], b["attention_mask"]).float() for b in batches])
+        self.train(was_training)
+        self.pooled_mean.copy_(pooled.mean(0))
+        self.pooled_std.copy_(pooled.std(0).clamp(min=1e-4))
+
     def forward(
         self,
         input_ids: torch.Tensor,
@@ -103,10 +140,7 @@ class SecnewsModel(PreTrainedModel):
     ) -> SecnewsOutput:
         if attention_mask is None:
             attention_mask = torch.ones_like(input_ids)
-        kwargs = {"token_type_ids": token_type_ids} if token_type_ids is not None else {}
-        hidden = self.encoder(input_ids=input_ids, attention_mask=attention_mask, **kwargs).last_hidden_state
-        mask = attention_mask.unsqueeze(-1).to(hidden.dtype)
-        pooled = self.dropout((hidden * mask).sum(1) / mask.sum(1).clamp(min=1.0))
+        pooled = self.dropout(self.pool(input_ids, attention_mask, token_type_ids))
         threat_logits = self.threat_head(pooled)
         stance_logits = self.stance_head(pooled)
         loss = None

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import json
+import os
 import re
+import tempfile
 from pathlib import Path
 
 import pytest
+
+os.environ.setdefault("SECNEWS_CACHE", tempfile.mkdtemp(prefix="secnews-test-cache-"))  # ONNX exports stay out of ~/.cache
 
 TINY_CORPUS = {
     "train": [

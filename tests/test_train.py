@@ -26,8 +26,37 @@ def test_recipe_writes_a_loadable_model_with_tuned_calibration(tiny_model_dir):
     assert set(metrics["test"]["threats"]) == set(config["threat_labels"])
     assert 0.0 <= metrics["test"]["threat_micro_f1"] <= 1.0
     card = (tiny_model_dir.parent / "card.md").read_text()
-    assert card.startswith("---\nlanguage: en") and "## Evaluation" in card
+    assert card.startswith("---\nlanguage: [en]") and "## Evaluation" in card and "## Backends" in card
     assert "datasets: [corpus]" in card and "secnews-corpus" not in card
+
+
+@pytest.mark.parametrize("key, value, message", [
+    ("languages", ["en", "fr"], "'languages' must be a non-empty list of en, es"),
+    ("languages", [], "'languages' must be a non-empty list"),
+    ("precision", "fp8", "'precision' must be one of auto, bf16, fp32"),
+])
+def test_config_values_are_checked(tmp_path, key, value, message):
+    config = json.loads((REPO / "training" / "configs" / "default.json").read_text())
+    config[key] = value
+    path = tmp_path / "c.json"
+    path.write_text(json.dumps(config))
+    with pytest.raises(RecipeError, match=message):
+        load_config(path)
+
+
+def test_standardised_pooling_is_fitted_and_saved_in_fp32(tmp_path, tiny_encoder):
+    from safetensors import safe_open
+
+    from secnews import Classifier
+
+    config = recipe_config(tmp_path, write_corpus(tmp_path / "corpus"), tiny_encoder)
+    config.update(standardize_pooled=True, precision="bf16", epochs=1)
+    metrics = train(config)
+    assert metrics["training"]["precision"] == "bf16 autocast"
+    with safe_open(str(tmp_path / "model" / "model.safetensors"), "pt") as weights:
+        mean, std = weights.get_tensor("pooled_mean"), weights.get_tensor("pooled_std")
+    assert str(mean.dtype) == "torch.float32" and mean.abs().sum() > 0 and (std > 0).all()
+    assert Classifier.load(tmp_path / "model", backend="torch-fp32").classify("Fentanyl in a truck.").stance
 
 
 def test_card_says_what_threshold_tuning_did_to_test_f1():

@@ -33,7 +33,11 @@ REQUIRED_KEYS = {
     "classifier_dropout": "dropout before both heads",
     "early_stopping_patience": "epochs without dev improvement before stopping",
     "seed": "random seed for model init, shuffling and dropout",
+    "languages": "languages (lang codes) to train and evaluate on; passages in others are left out",
+    "standardize_pooled": "standardise the pooled vector with train-set statistics (true for e5)",
+    "precision": "'auto' (bf16 autocast where the CPU has native bf16, else fp32), 'bf16' or 'fp32'",
 }
+PRECISIONS = ("auto", "bf16", "fp32")
 MINILM_SHA256 = "53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db"
 
 
@@ -58,6 +62,13 @@ def load_config(path: str | Path) -> dict[str, Any]:
         raise RecipeError(f"{path}: missing config key(s): {', '.join(missing)}")
     if unknown:
         raise RecipeError(f"{path}: unknown config key(s): {', '.join(unknown)}")
+    from training.data.validate import LANGUAGES
+
+    languages = config["languages"]
+    if not isinstance(languages, list) or not languages or any(l not in LANGUAGES for l in languages):
+        raise RecipeError(f"{path}: 'languages' must be a non-empty list of {', '.join(LANGUAGES)}; got {languages!r}")
+    if config["precision"] not in PRECISIONS:
+        raise RecipeError(f"{path}: 'precision' must be one of {', '.join(PRECISIONS)}; got {config['precision']!r}")
     return config
 
 
