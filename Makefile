@@ -1,5 +1,5 @@
 # `make demo`: venv + package + classify the example article with the shipped model.
-# `make test`: the same venv plus the bench/train/dev extras, then pytest.
+# `make test`: the same venv plus the bench/train/onnx/ray/analysis/dev extras, then pytest.
 VENV ?= .venv
 PY := $(VENV)/bin/python
 PIP := $(PY) -m pip install --quiet --disable-pip-version-check
@@ -13,7 +13,7 @@ $(VENV)/.base: pyproject.toml
 	touch $@
 
 $(VENV)/.dev: $(VENV)/.base
-	$(PIP) -e ".[bench,train,dev]"
+	$(PIP) -e ".[bench,train,onnx,ray,analysis,dev]"
 	touch $@
 
 demo: $(VENV)/.base

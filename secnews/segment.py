@@ -52,10 +52,9 @@ def windows(text: str, token_offsets: Callable[[str], Offsets], max_tokens: int)
     token_starts = [start for start, _ in offsets]
     bounds = sorted({bisect_left(token_starts, c) for c in sentence_starts(text)} | {len(offsets)})
     cuts = [0]
-    for end in bounds[1:]:
+    for begin, end in zip(bounds, bounds[1:]):  # `begin`: the sentence boundary just before `end`
         if end - cuts[-1] <= max_tokens:
             continue
-        begin = max(b for b in bounds if b < end)
         if begin > cuts[-1]:
             cuts.append(begin)
         while end - cuts[-1] > max_tokens:

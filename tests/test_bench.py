@@ -120,8 +120,32 @@ def test_stance_only_set_is_scored_with_a_note(tiny_model_dir, tmp_path):
     assert "–" in runner.markdown(report)
 
 
-def test_speed_compares_against_a_plain_loop(tiny_model_dir, corpus_dir):
-    report = runner.speed(str(tiny_model_dir), str(corpus_dir / "test.jsonl"))
-    assert report["n"] == len(TINY_CORPUS["test"])
-    assert set(report["runs"]) == {f"{who}, batch {b}" for who in ("transformers loop", "secnews Classifier") for b in (1, 32)}
-    assert report["speedup_batch_1"] > 0 and "×" in runner.speed_markdown(report)
+def test_speed_puts_every_backend_beside_a_plain_loop_and_the_matmul_ceiling(tiny_model_dir, corpus_dir, tmp_path):
+    from secnews.bench import speed
+
+    report = speed.speed(str(tiny_model_dir), str(corpus_dir / "test.jsonl"), ["torch-fp32", "torch-bf16"])
+    assert report["n"] == len(TINY_CORPUS["test"]) and report["tokens"] > 0 and report["gflop"] > 0
+    assert set(report["runs"]) == {f"{who}, batch {b}" for who in ("transformers loop", "torch-fp32", "torch-bf16")
+                                   for b in (1, 32)}
+    run = report["runs"]["torch-fp32, batch 32"]
+    assert run["gflops"] == pytest.approx(report["gflop"] / run["seconds"])
+    assert run["share_of_bf16_ceiling"] == pytest.approx(run["gflops"] / report["matmul_gflops"]["bf16"])
+    assert set(report["processes"]) == {"torch-fp32", "torch-bf16"}
+    assert all(p["peak_rss_mb"] > 50 and p["cold_start_seconds"] > 0 for p in report["processes"].values())
+    speed.write(report, tmp_path)
+    assert json.loads((tmp_path / "speed.json").read_text())["n"] == report["n"]
+    assert "| torch-bf16, batch 32 |" in (tmp_path / "speed.md").read_text()
+
+
+def test_bench_reports_every_metric_per_language(tiny_model_dir, tmp_path):
+    rows = [("Agents found fentanyl in a truck.", ["drug_trafficking"], "neutral", "en"),
+            ("Mexico rejected foreign troops.", [], "contentious", "en"),
+            ("La Marina aseguró fentanilo en Culiacán.", ["drug_trafficking"], "neutral", "es"),
+            ("México rechazó tropas extranjeras.", [], "contentious", "es")]
+    path = tmp_path / "mixed.jsonl"
+    path.write_text("".join(json.dumps({"text": t, "threats": th, "stance": s, "lang": l}) + "\n"
+                            for t, th, s, l in rows))
+    report = runner.run(str(path), model=str(tiny_model_dir), backend="torch-fp32")
+    by_lang = report["systems"]["model"]["by_lang"]
+    assert set(by_lang) == {"en", "es"} and by_lang["es"]["n"] == 2 and report["languages"] == {"en": 2, "es": 2}
+    assert "stance macro-F1 (es)" in runner.markdown(report)

@@ -47,8 +47,8 @@ def test_classify_jsonl_with_text_field(model, tmp_path):
                   "--model", model, "--format", "jsonl")
     assert run.returncode == 0, run.stderr
     out = [json.loads(line) for line in run.stdout.splitlines()]
-    assert [o["text"] for o in out] == ["Agents found fentanyl.", "Peso rose."]
-    assert out[0]["source"].endswith("in.jsonl:1")
+    assert [o["body"] for o in out] == ["Agents found fentanyl.", "Peso rose."]  # input fields pass through
+    assert set(out[0]) == {"body", "secnews"} and out[0]["secnews"]["stance"] in ("cooperative", "contentious", "neutral")
 
 
 @pytest.mark.parametrize(

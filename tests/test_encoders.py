@@ -98,7 +98,10 @@ def converted(tmp_path_factory, corpus_words, tiny_corpus):
 
 @pytest.fixture(scope="module")
 def corpus_words(tmp_path_factory):
-    words = sorted({w for s in SENTENCES for w in s.split()} | {"passage:"})
+    from conftest import TINY_CORPUS
+
+    corpus_words = {w for rows in TINY_CORPUS.values() for row in rows for w in row[2].split()}
+    words = sorted({w for s in SENTENCES for w in s.split()} | corpus_words | {"passage:"})
     path = tmp_path_factory.mktemp("words") / "words.txt"
     path.write_text("\n".join(words) + "\n", encoding="utf-8")
     return path
@@ -155,7 +158,7 @@ def test_layer_subsets_are_renumbered(tmp_path, corpus_words, tiny_corpus):
     assert json.loads((out / "conversion.json").read_text())["layers_kept"] == [5, 11]
 
 
-@pytest.mark.parametrize("content, message", [(b"", "bad magic"), (b"GGUF1234", "bad magic"),
+@pytest.mark.parametrize("content, message", [(b"", "truncated"), (b"GGUF1234", "bad magic"),
                                               (b"E5S1" + b"\x01\x00", "truncated")])
 def test_a_corrupt_file_is_named(tmp_path, capsys, content, message):
     bad = tmp_path / "bad.bin"

@@ -1,8 +1,10 @@
+import io
 import json
 
 import pytest
 
-from secnews.inputs import InputError, as_text_list, read_jsonl, read_labelled
+from secnews.inputs import (InputError, Unreadable, as_text_list, csv_rows, folder_rows, jsonl_rows, read_jsonl,
+                            read_labelled, read_rows, text_problem)
 from secnews.labels import STANCES, THREATS
 
 
@@ -23,6 +25,19 @@ def test_type_error_names_the_index():
         as_text_list(["a", "b", b"c"])
     with pytest.raises(TypeError, match="item 1 is NoneType"):
         as_text_list(["a", None])
+
+
+def test_lone_surrogate_is_a_value_error():
+    with pytest.raises(ValueError, match="item 1 holds a lone surrogate at index 2"):
+        as_text_list(["ok", "ab\ud800c"])
+
+
+def test_text_problem_names_the_field():
+    assert text_problem({"body": "Peso rose."}, "body") is None
+    assert text_problem({}, "body") == "missing or empty field 'body'"
+    assert text_problem({"body": " \n"}, "body") == "missing or empty field 'body'"
+    assert text_problem({"body": 3}, "body") == "field 'body' is int, expected a string"
+    assert "lone surrogate" in text_problem({"body": "\udfff"}, "body")
 
 
 def test_empty_text_is_a_value_error():
@@ -103,3 +118,67 @@ def test_read_labelled_datasets_directory(tmp_path):
     (tmp_path / "plain").mkdir()
     with pytest.raises(InputError, match="not a `datasets` save_to_disk directory"):
         read_labelled(tmp_path / "plain", THREATS, STANCES)
+
+
+def rows(reader, data: bytes):
+    return list(reader(io.BytesIO(data).readlines(), "f"))
+
+
+def test_jsonl_rows_go_on_after_a_bad_line():
+    data = b'\xef\xbb\xbf{"a": 1}\r\n\n{bad\n\xff{"a": 2}\n[1]\n' + b"[" * 100_000 + b"\n{\"a\": 3}"
+    got = rows(jsonl_rows, data)
+    assert [n for n, _ in got] == [1, 3, 4, 5, 6, 7]
+    assert got[0][1] == {"a": 1} and got[-1][1] == {"a": 3}
+    reasons = [r.reason for _, r in got[1:5]]
+    assert reasons[0].startswith("invalid JSON") and reasons[1] == "not UTF-8 text (byte 0)"
+    assert reasons[2] == "expected a JSON object, got list" and reasons[3] == "invalid JSON: nested too deeply"
+    assert all(isinstance(r, Unreadable) for _, r in got[1:5])
+
+
+def test_csv_rows_bom_crlf_multiline_short_and_long_rows():
+    data = '\ufeffid,body\r\n1,"two\r\nlines, and ""quotes"""\r\n\r\n2\r\n3,x,extra\r\n4,' + "y" * 300_000 + "\r\n"
+    got = rows(csv_rows, data.encode())
+    assert got[0] == (2, {"id": "1", "body": 'two\r\nlines, and "quotes"'})
+    assert got[1] == (5, {"id": "2", "body": None})
+    assert isinstance(got[2][1], Unreadable) and got[2][1].reason == "more cells than header columns"
+    assert got[3][1]["body"] == "y" * 300_000
+
+
+def test_csv_rows_reject_bad_bytes_and_duplicate_columns():
+    with pytest.raises(InputError, match=r"f:2: not UTF-8 text \(byte 2\)"):
+        rows(csv_rows, b"a,b\n1,\xff\n")
+    with pytest.raises(InputError, match=r"f:1: column 'a' appears twice"):
+        rows(csv_rows, b"a,a\n1,2\n")
+
+
+def test_read_rows_names_file_and_line(tmp_path):
+    path = tmp_path / "x.csv"
+    path.write_text("id,text\n7,hello\n")
+    assert list(read_rows(str(path), "csv")) == [(f"{path}:2", {"id": "7", "text": "hello"})]
+    with pytest.raises(InputError, match="no such file"):
+        read_rows(str(tmp_path / "missing.jsonl"), "jsonl")
+    with pytest.raises(InputError, match="is a directory"):
+        list(read_rows(str(tmp_path), "jsonl"))
+
+
+def test_text_rows_for_files_and_passages(tmp_path):
+    path = tmp_path / "a.txt"
+    path.write_bytes(b"\xef\xbb\xbfFirst line.\r\n\r\nSecond line.\n")
+    [(where, row)] = read_rows(str(path), "text")
+    assert where == str(path) and row == {"source": str(path), "text": "First line.\r\n\r\nSecond line.\n"}
+    lines = list(read_rows(str(path), "text", passages=True))
+    assert [r for _, r in lines] == [{"source": f"{path}:1", "text": "First line."}, {"source": f"{path}:3", "text": "Second line."}]
+    (tmp_path / "bad.txt").write_bytes(b"Pe\xf1a")
+    (tmp_path / "empty.txt").write_text(" \n")
+    assert list(read_rows(str(tmp_path / "bad.txt"), "text"))[0][1] == Unreadable("not UTF-8 text (byte 2)")
+    assert list(read_rows(str(tmp_path / "empty.txt"), "text"))[0][1] == Unreadable("empty input")
+
+
+def test_folder_rows_are_recursive_sorted_and_relative(tmp_path):
+    for name in ("b.txt", "a/z.txt", "a/b/c.txt", "notes.md"):
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text(f"Text of {name}.")
+    got = list(folder_rows(tmp_path))
+    assert [r["source"] for _, r in got] == ["a/b/c.txt", "a/z.txt", "b.txt"]
+    assert got[0] == (str(tmp_path / "a/b/c.txt"), {"source": "a/b/c.txt", "text": "Text of a/b/c.txt."})
+    assert [r["source"] for _, r in read_rows(str(tmp_path), "text", pattern="*.md")] == ["notes.md"]

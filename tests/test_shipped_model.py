@@ -27,14 +27,35 @@ def test_shipped_model_files():
 
 
 def test_quality_floor_on_the_held_out_test_split(test_report):
-    assert test_report["threat_micro_f1"] >= 0.89
-    assert test_report["stance_macro_f1"] >= 0.91
+    english = test_report["by_lang"]["en"]  # the default model is English-only
+    assert english["threat_micro_f1"] >= 0.89
+    assert english["stance_macro_f1"] >= 0.91
 
 
 def test_scores_match_the_recipe_metrics(test_report):
     recorded = json.loads((DEFAULT_MODEL_DIR / "metrics.json").read_text())["test"]
-    assert test_report["threat_micro_f1"] == pytest.approx(recorded["threat_micro_f1"], abs=0.01)
-    assert test_report["stance_macro_f1"] == pytest.approx(recorded["stance_macro_f1"], abs=0.01)
+    english = test_report["by_lang"]["en"]  # recorded on the v1.2 test split, the English part of v2.0's
+    assert english["threat_micro_f1"] == pytest.approx(recorded["threat_micro_f1"], abs=0.01)
+    assert english["stance_macro_f1"] == pytest.approx(recorded["stance_macro_f1"], abs=0.01)
+
+
+@pytest.fixture(scope="module")
+def bilingual_report():
+    from secnews.bench import runner
+
+    return runner.run(str(REPO / "training" / "data" / "test.jsonl"), model="secnews-e5-bilingual-v1")
+
+
+def test_bilingual_model_floor_per_language(bilingual_report):
+    result = bilingual_report["systems"]["secnews-e5-bilingual-v1"]
+    # shipped fp16 weights score 0.858/0.889 (en) and 0.805/0.802 (es); see the model card
+    assert result["by_lang"]["es"]["threat_micro_f1"] >= 0.78 and result["by_lang"]["es"]["stance_macro_f1"] >= 0.78
+    assert result["by_lang"]["en"]["threat_micro_f1"] >= 0.83 and result["by_lang"]["en"]["stance_macro_f1"] >= 0.86
+
+
+def test_shipped_models_fit_the_package_budget():
+    sizes = [p.stat().st_size for p in DEFAULT_MODEL_DIR.parent.glob("*/model.safetensors")]
+    assert len(sizes) <= 2 and sum(sizes) <= 120 * 2**20
 
 
 def test_module_level_api_on_unseen_sentences():

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import json
 import time
+from collections import Counter
 from pathlib import Path
 from typing import Any, Protocol, Sequence
 
 import numpy as np
 from tqdm.auto import tqdm
 
-from ..inputs import InputError, LabelledSet, read_labelled
+from ..inputs import InputError, LabelledSet, iter_records, read_labelled
 from .memory import PeakMemory
 from .scoring import score
 
@@ -25,8 +26,16 @@ class System(Protocol):
     def scores(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]: ...
 
 
-def evaluate(system: System, data: LabelledSet, batch_size: int = 32) -> dict[str, Any]:
-    """Scores, calibration, throughput, batch latency and peak memory of one system on `data`."""
+def languages(path: str | Path) -> list[str] | None:
+    """Each row's `lang`, when every row of the labelled file has one."""
+    langs = [row.get("lang") for _, row in iter_records(path)]
+    return langs if langs and all(isinstance(l, str) and l for l in langs) else None
+
+
+def evaluate(system: System, data: LabelledSet, batch_size: int = 32,
+             langs: list[str] | None = None) -> dict[str, Any]:
+    """Scores, calibration, throughput, batch latency and peak memory of one system on `data`;
+    with `langs` (one per row), the scores again per language under "by_lang"."""
     threat_parts, stance_parts, latencies = [], [], []
     with PeakMemory() as memory:
         started = time.perf_counter()
@@ -44,8 +53,16 @@ def evaluate(system: System, data: LabelledSet, batch_size: int = 32) -> dict[st
         threat_gold = np.array([[l in ts for l in system.threat_labels] for ts in data.threats], dtype=int)
     if data.stances is not None:
         stance_gold = np.array([system.stance_labels.index(s) for s in data.stances], dtype=int)
-    result = score(system.threat_labels, system.stance_labels, [system.thresholds[l] for l in system.threat_labels],
+    thresholds = [system.thresholds[l] for l in system.threat_labels]
+    result = score(system.threat_labels, system.stance_labels, thresholds,
                    threat_probs, threat_gold, stance_probs, stance_gold)
+    if langs is not None and len(set(langs)) > 1:
+        rows = np.array(langs)
+        result["by_lang"] = {lang: score(system.threat_labels, system.stance_labels, thresholds, threat_probs[rows == lang],
+                                         None if threat_gold is None else threat_gold[rows == lang],
+                                         stance_probs[rows == lang],
+                                         None if stance_gold is None else stance_gold[rows == lang])
+                             for lang in sorted(set(langs))}
     result["ece"] = {name: result[key] for name, key in (("threats", "threat_ece"), ("stance", "stance_ece"))
                      if key in result}
     result.update(
@@ -61,11 +78,12 @@ def evaluate(system: System, data: LabelledSet, batch_size: int = 32) -> dict[st
 
 def run(data_path: str, *, model: str | None = None, baselines: bool = False,
         train_path: str = "training/data/train.jsonl", out: str | None = None,
-        batch_size: int = 32) -> dict[str, Any]:
-    """Bench the model (and baselines) on `data_path`; write report.json, report.md and plots to `out`."""
+        batch_size: int = 32, backend: str = "auto") -> dict[str, Any]:
+    """Bench the model (and baselines) on `data_path`; write report.json, report.md and plots to `out`.
+    Every metric is also given per language when the rows carry a `lang` field."""
     from ..classifier import Classifier
 
-    classifier = Classifier.load(model, batch_size=batch_size)
+    classifier = Classifier.load(model, batch_size=batch_size, backend=backend)
     data = read_labelled(data_path, classifier.threat_labels, classifier.stance_labels)
     systems: dict[str, System] = {classifier.name: classifier}
     if baselines:
@@ -78,12 +96,16 @@ def run(data_path: str, *, model: str | None = None, baselines: bool = False,
             raise InputError(f"{train_path}: no such file (baselines train on it; pass --train)")
         for baseline in load_baselines(train_path):
             systems[baseline.name] = baseline
-    results = {name: evaluate(system, data, batch_size) for name, system in systems.items()}
+    langs = languages(data_path)
+    results = {name: evaluate(system, data, batch_size, langs) for name, system in systems.items()}
     unsupported = [l for l, s in next(iter(results.values())).get("threats", {}).items() if s["support"] == 0]
     notes = list(data.notes)
     if unsupported:
         notes.append(f"no gold passages for {', '.join(unsupported)}: left out of macro-F1")
-    report = {"dataset": str(data_path), "n": len(data), "notes": notes, "systems": results}
+    report = {"dataset": str(data_path), "n": len(data), "notes": notes, "backend": classifier.backend,
+              "systems": results}
+    if langs is not None:
+        report["languages"] = dict(sorted(Counter(langs).items()))
     if out:
         from .plots import write_plots
 
@@ -108,7 +130,9 @@ def _cell(result: dict[str, Any], key: str, digits: int = 3) -> str:
 def markdown(report: dict[str, Any]) -> str:
     """One side-by-side table of the systems, then per-label F1."""
     systems = report["systems"]
-    lines = [f"Dataset: `{report['dataset']}` ({report['n']} passages)", ""]
+    counts = ", ".join(f"{n} {l}" for l, n in report.get("languages", {}).items())
+    lines = [f"Dataset: `{report['dataset']}` ({report['n']} passages{': ' + counts if counts else ''}); "
+             f"backend {report.get('backend', 'torch-fp32')}", ""]
     lines += [f"Note: {note}" for note in report["notes"]] + ([""] if report["notes"] else [])
     lines += [
         "| system | threat micro-F1 | threat macro-F1 | stance macro-F1 | stance acc. | threat ECE | stance ECE | passages/s |",
@@ -118,6 +142,16 @@ def markdown(report: dict[str, Any]) -> str:
         lines.append(f"| {name} | {_cell(r, 'threat_micro_f1')} | {_cell(r, 'threat_macro_f1')} | "
                      f"{_cell(r, 'stance_macro_f1')} | {_cell(r, 'stance_accuracy')} | {_cell(r, 'threat_ece')} | "
                      f"{_cell(r, 'stance_ece')} | {r['passages_per_second']:.0f} |")
+    by_lang = [n for n, r in systems.items() if "by_lang" in r]
+    if by_lang:
+        langs = list(systems[by_lang[0]]["by_lang"])
+        lines += ["", "Per language:", "",
+                  "| system | " + " | ".join(f"{m} ({l})" for l in langs for m in ("threat micro-F1", "stance macro-F1")) + " |",
+                  "|---|" + "---:|" * (2 * len(langs))]
+        for name in by_lang:
+            r = systems[name]["by_lang"]
+            lines.append(f"| {name} | " + " | ".join(f"{_cell(r[l], m)}" for l in langs
+                                                     for m in ("threat_micro_f1", "stance_macro_f1")) + " |")
     first = next(iter(systems.values()))
     if "threats" in first:
         names = list(systems)
@@ -126,56 +160,4 @@ def markdown(report: dict[str, Any]) -> str:
         for label, stats in first["threats"].items():
             lines.append(f"| {label} | {stats['support']} | "
                          + " | ".join(f"{systems[n]['threats'][label]['f1']:.3f}" for n in names) + " |")
-    return "\n".join(lines)
-
-
-def speed(model: str | None, data_path: str | None) -> dict[str, Any]:
-    """Classifier vs a plain transformers loop over the same weights, batch 1 and 32, one run."""
-    import torch
-    from transformers import AutoModel, AutoTokenizer
-
-    from ..classifier import DEFAULT_MODEL_DIR, Classifier
-    from ..inputs import iter_records
-
-    model_dir = Path(model) if model else DEFAULT_MODEL_DIR
-    path = data_path or "training/data/test.jsonl"
-    texts = [row["text"] for _, row in iter_records(path) if isinstance(row.get("text"), str)]
-    if not texts:
-        raise InputError(f"{path}: no texts")
-    plain_model = AutoModel.from_pretrained(model_dir, dtype=torch.float32).eval()
-    tokenizer = AutoTokenizer.from_pretrained(model_dir)
-
-    def plain(batch_size: int) -> None:
-        with torch.no_grad():
-            for start in range(0, len(texts), batch_size):
-                batch = tokenizer(texts[start:start + batch_size], padding=True, truncation=True,
-                                  max_length=plain_model.config.max_seq_length, return_tensors="pt")
-                plain_model(**batch)
-
-    results: dict[str, Any] = {"dataset": path, "n": len(texts), "torch_threads": torch.get_num_threads(), "runs": {}}
-    classifier = Classifier.load(model_dir)
-    for batch_size in (1, 32):
-        classifier.batch_size = batch_size
-        per_second = {}
-        for who, fn in (("transformers loop", lambda: plain(batch_size)),
-                        ("secnews Classifier", lambda: classifier.scores(texts))):
-            fn()  # warm-up
-            with PeakMemory() as memory:
-                t0 = time.perf_counter()
-                fn()
-                seconds = time.perf_counter() - t0
-            per_second[who] = len(texts) / seconds
-            results["runs"][f"{who}, batch {batch_size}"] = {"passages_per_second": per_second[who],
-                                                             "seconds": seconds, "peak_rss_mb": memory.peak_mb}
-        results[f"speedup_batch_{batch_size}"] = per_second["secnews Classifier"] / per_second["transformers loop"]
-    return results
-
-
-def speed_markdown(report: dict[str, Any]) -> str:
-    lines = [f"Speed on `{report['dataset']}` ({report['n']} passages, {report['torch_threads']} torch threads)", "",
-             "| run | passages/s | seconds | peak RSS (MiB) |", "|---|---:|---:|---:|"]
-    for name, r in report["runs"].items():
-        lines.append(f"| {name} | {r['passages_per_second']:.1f} | {r['seconds']:.2f} | {r['peak_rss_mb']:.0f} |")
-    lines += ["", f"Classifier / plain loop: {report['speedup_batch_1']:.2f}× at batch 1, "
-              f"{report['speedup_batch_32']:.2f}× at batch 32."]
     return "\n".join(lines)

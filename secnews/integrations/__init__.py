@@ -1,0 +1,1 @@
+"""Adapters from table libraries (pandas, datasets, Ray Data) to the Classifier."""
