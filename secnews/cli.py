@@ -55,7 +55,7 @@ def _parser() -> argparse.ArgumentParser:
     c.add_argument("--model", help="model directory or shipped model name (default: secnews-minilm-v1)")
     c.add_argument("--batch-size", type=int, default=32, help="passages per forward pass")
     c.add_argument("--evidence", action="store_true",
-                   help="add the sentence behind each label (scores every sentence too: about 2-3x the time)")
+                   help="add the sentence behind each label (scores every sentence too: about 1.8x the time)")
     _backend_option(c)
     c.set_defaults(func=_classify)
 

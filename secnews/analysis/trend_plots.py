@@ -30,13 +30,13 @@ def _x(part: pd.DataFrame) -> pd.Series:
     return part["period"].map(lambda p: p.start_time + (p.end_time - p.start_time) / 2)
 
 
-def _caption(table: pd.DataFrame) -> str:
+def _caption(table: pd.DataFrame, interval: bool) -> str:
     a = table.attrs
     invalid = "date or group" if a.get("group_by") else "date"
     skipped = f", {a['skipped']} skipped: no valid {invalid}" if a.get("skipped") else ""
     return (f"Data: {Path(str(a.get('source', '?'))).name} ({a.get('articles', '?')} articles{skipped}). "
-            f"Model: {a.get('model', '?')}. Interval: 95 % bootstrap over articles "
-            f"({a.get('resamples', '?')} resamples, seed {a.get('seed', '?')}).")
+            f"Model: {a.get('model', '?')}." + (f" Interval: 95 % bootstrap over articles ({a.get('resamples', '?')} "
+                                                f"resamples, seed {a.get('seed', '?')})." if interval else ""))
 
 
 def _date_axis(ax, table: pd.DataFrame) -> None:
@@ -81,7 +81,7 @@ def _cooperation(table: pd.DataFrame, path: Path) -> Path:
     bottom.set_ylabel(f"articles per {unit}")
     bottom.set_xlabel(f"{unit} (gaps: no articles)")
     _date_axis(bottom, table)
-    return _save(fig, table, path)
+    return _save(fig, _caption(table, interval=True), path)
 
 
 def _threats(table: pd.DataFrame, path: Path) -> Path:
@@ -104,13 +104,13 @@ def _threats(table: pd.DataFrame, path: Path) -> Path:
     axes[0, 0].legend(loc="upper left", bbox_to_anchor=(1.01, 1), fontsize=8)
     axes[-1, 0].set_xlabel(f"{unit} (gaps: no articles)")
     _date_axis(axes[-1, 0], table)
-    return _save(fig, table, path)
+    return _save(fig, _caption(table, interval=False), path)
 
 
-def _save(fig, table: pd.DataFrame, path: Path) -> Path:
+def _save(fig, caption: str, path: Path) -> Path:
     import matplotlib.pyplot as plt
 
-    fig.text(0.01, 0.01, _caption(table), fontsize=8, color="dimgrey", ha="left", va="bottom", wrap=True)
+    fig.text(0.01, 0.01, caption, fontsize=8, color="dimgrey", ha="left", va="bottom", wrap=True)
     fig.tight_layout(rect=(0, 0.04, 1, 1))
     fig.savefig(path, dpi=120)
     plt.close(fig)
