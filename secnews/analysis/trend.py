@@ -133,6 +133,8 @@ def summarise(records: pd.DataFrame, *, by: str = "month", group_by: str | None 
     """
     if by not in PERIODS:
         raise ValueError(f"by must be one of {', '.join(PERIODS)}, got {by!r}")
+    if resamples < 1:
+        raise ValueError("resamples must be at least 1")
     if records.empty:
         raise ValueError(f"{records.attrs.get('source', 'records')}: no records with a valid date")
     labels = threat_labels or records.attrs.get("threat_labels") or sorted({t for ts in records["threats"] for t in ts})
