@@ -76,6 +76,14 @@ def _plain_loop(model: ModelDir, texts: Sequence[str]) -> Callable[[int], Callab
     return at
 
 
+def _classifier_at(classifier, texts: Sequence[str]) -> Callable[[int], Callable[[], Any]]:
+    """`at(batch_size)`: a run of `classifier.scores` over `texts` at that batch size."""
+    def at(batch_size: int) -> Callable[[], Any]:
+        classifier.batch_size = batch_size
+        return lambda: classifier.scores(texts)
+    return at
+
+
 def fresh_process(model: ModelDir, backend: str, data: str) -> dict[str, float]:
     """Peak RSS of classifying `data` with `backend` in a new process, and the cold start of
     `secnews classify` on one short file (wall time, imports and model load included)."""
@@ -125,7 +133,7 @@ def speed(model_path: str | None, data_path: str | None, backends: Sequence[str]
                 classifier = Classifier.load(model.path, backend=name)
             if tokens is None:
                 tokens, flops = _work(model, classifier, texts)
-            runner = lambda b, c=classifier: (setattr(c, "batch_size", b), lambda: c.scores(texts))[1]
+            runner = _classifier_at(classifier, texts)
         for batch_size in BATCH_SIZES:
             seconds = _timed(runner(batch_size))
             report["runs"][f"{name}, batch {batch_size}"] = {
