@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import recipe_config, write_corpus
+from conftest import TINY_CORPUS, recipe_config, write_corpus
 from training.train import RecipeError, load_config, main, resolve_base, train
 
 REPO = Path(__file__).resolve().parents[1]
@@ -136,3 +136,41 @@ def test_help_lists_every_option():
                          text=True).stdout
     for option in ("--config", "--base", "--data-dir", "--output-dir", "--resume", "--overwrite", "head_learning_rate"):
         assert option in out
+
+
+def test_per_language_metrics_follow_each_row_not_the_file_order(tmp_path, tiny_encoder):
+    # Trainer's length-grouped sampler reorders evaluation rows too; the long Spanish rows come
+    # first in its order and last in the file, so a language read from file order would be wrong.
+    from secnews.labels import STANCES
+
+    spanish = {
+        "dev": [
+            ("x1", "s20", "La Guardia Nacional aseguró un cargamento de fentanilo en una bodega de Culiacán, "
+             "según informó la fiscalía estatal en un comunicado difundido el martes por la noche.", ["drug_trafficking"], "contentious"),
+            ("x2", "s20", "El gobierno mexicano rechazó de nuevo la presencia de agentes extranjeros armados en "
+             "territorio nacional y calificó la propuesta de Washington como una injerencia inaceptable.", [], "contentious"),
+        ],
+        "test": [
+            ("y1", "s21", "Autoridades de ambos países acordaron en Monterrey un mecanismo conjunto para rastrear "
+             "las armas que cruzan la frontera, aunque la cancillería insistió en sus reclamos.", ["arms_trafficking"], "contentious"),
+            ("y2", "s21", "La Secretaría de Hacienda congeló las cuentas de una red de empresas fachada que lavaba "
+             "dinero para un grupo criminal, y Washington criticó la lentitud del proceso.", ["illicit_finance"], "contentious"),
+        ],
+    }
+    corpus = {split: rows + spanish.get(split, []) for split, rows in TINY_CORPUS.items()}
+    data = write_corpus(tmp_path / "corpus", corpus)
+    for split in spanish:
+        path = data / f"{split}.jsonl"
+        rows = [json.loads(line) for line in path.read_text().splitlines()]
+        for row in rows[-2:]:
+            row["lang"] = "es"
+        path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows))
+    config = recipe_config(tmp_path, data, tiny_encoder)
+    config.update(languages=["en", "es"], epochs=1)
+    metrics = train(config)
+    for split in spanish:
+        rows = [json.loads(line) for line in (data / f"{split}.jsonl").read_text().splitlines()]
+        for lang in ("en", "es"):
+            confusion = metrics[split]["by_lang"][lang]["stance_confusion"]
+            gold = [sum(r["stance"] == s for r in rows if r["lang"] == lang) for s in STANCES]
+            assert [sum(row) for row in confusion] == gold, (split, lang)

@@ -34,13 +34,15 @@ from training.model_card import write_model_card
 def _tokenised(config: dict[str, Any], tokenizer, threat_labels: list[str],
                stance_labels: list[str]) -> tuple[DatasetDict, dict[str, np.ndarray]]:
     """The three splits (config languages only) loaded with `datasets`, tokenised, with multi-hot
-    threat and stance ids; and each split's `lang` column."""
+    threat labels, stance ids and language ids (`lang_ids`, an index into config "languages");
+    and each split's `lang` column, in file order."""
     data_dir = Path(config["data_dir"])
     raw = load_dataset("json", data_files={s: str(data_dir / f"{s}.jsonl") for s in SPLITS})
     languages = set(config["languages"])
     raw = raw.filter(lambda row: row["lang"] in languages, desc="languages")
     langs = {split: np.array(raw[split]["lang"]) for split in SPLITS}
     stance_index = {label: i for i, label in enumerate(stance_labels)}
+    lang_index = {lang: i for i, lang in enumerate(config["languages"])}
 
     def encode(batch: dict[str, list]) -> dict[str, list]:
         out = tokenizer(batch["text"], truncation=True, max_length=config["max_seq_length"])
@@ -48,6 +50,7 @@ def _tokenised(config: dict[str, Any], tokenizer, threat_labels: list[str],
             [1.0 if label in set(ts) else 0.0 for label in threat_labels] for ts in batch["threats"]
         ]
         out["stance_labels"] = [stance_index[s] for s in batch["stance"]]
+        out["lang_ids"] = [lang_index[lang] for lang in batch["lang"]]
         return out
 
     return raw.map(encode, batched=True, remove_columns=raw["train"].column_names, desc="tokenising"), langs
@@ -139,13 +142,16 @@ def run(
         languages=config["languages"],
     )
     collator = DataCollatorWithPadding(tokenizer)
+    # Trainer may reorder evaluation rows (group_by_length also sorts eval batches), so each row's
+    # language travels with it as a label rather than being read from the file order.
+    languages = np.array(config["languages"])
     if config["standardize_pooled"]:
         model.fit_pooled_standardization(_input_batches(data["train"], collator))
 
     def compute_metrics(prediction: EvalPrediction) -> dict[str, float]:
         threat_logits, stance_logits = (np.asarray(x, dtype=np.float32) for x in prediction.predictions)
-        threat_gold, stance_gold = prediction.label_ids
-        per_lang = by_language(langs["dev"], lambda m: score(
+        threat_gold, stance_gold, lang_ids = prediction.label_ids
+        per_lang = by_language(languages[lang_ids], lambda m: score(
             threat_labels, stance_labels, [0.5] * len(threat_labels), sigmoid(threat_logits[m]),
             threat_gold[m], softmax(stance_logits[m]), stance_gold[m]))
         out = {f"{k}_{lang}": r[k] for lang, r in per_lang.items() for k in ("threat_micro_f1", "stance_macro_f1")}
@@ -167,7 +173,7 @@ def run(
         load_best_model_at_end=True,
         metric_for_best_model="combined_f1",
         greater_is_better=True,
-        label_names=["threat_labels", "stance_labels"],
+        label_names=["threat_labels", "stance_labels", "lang_ids"],
         logging_strategy="epoch",
         report_to=[],
         seed=config["seed"],
@@ -193,26 +199,26 @@ def run(
     train_seconds = time.perf_counter() - started
     trainer.compute_metrics = None  # dev-only selection metric; dev and test are scored below
 
-    def outputs(split: str) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    def outputs(split: str) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         result = trainer.predict(data[split])
         threat_logits, stance_logits = (np.asarray(x, dtype=np.float32) for x in result.predictions)
-        threat_gold, stance_gold = result.label_ids
-        return sigmoid(threat_logits), threat_gold, stance_logits, stance_gold
+        threat_gold, stance_gold, lang_ids = result.label_ids
+        return sigmoid(threat_logits), threat_gold, stance_logits, stance_gold, languages[lang_ids]
 
-    dev_threats, dev_threat_gold, dev_stance_logits, dev_stance_gold = outputs("dev")
+    dev_threats, dev_threat_gold, dev_stance_logits, dev_stance_gold, dev_langs = outputs("dev")
     thresholds = tune_thresholds(dev_threats, dev_threat_gold)
     temperature = fit_temperature(dev_stance_logits, dev_stance_gold)
-    test_threats, test_threat_gold, test_stance_logits, test_stance_gold = outputs("test")
+    test_threats, test_threat_gold, test_stance_logits, test_stance_gold, test_langs = outputs("test")
     test = score(threat_labels, stance_labels, thresholds, test_threats, test_threat_gold,
                  softmax(test_stance_logits, temperature), test_stance_gold)
     test_uncalibrated = score(threat_labels, stance_labels, [0.5] * len(threat_labels), test_threats,
                               test_threat_gold, softmax(test_stance_logits), test_stance_gold)
     dev = score(threat_labels, stance_labels, thresholds, dev_threats, dev_threat_gold,
                 softmax(dev_stance_logits, temperature), dev_stance_gold)
-    dev["by_lang"] = by_language(langs["dev"], lambda m: score(
+    dev["by_lang"] = by_language(dev_langs, lambda m: score(
         threat_labels, stance_labels, thresholds, dev_threats[m], dev_threat_gold[m],
         softmax(dev_stance_logits[m], temperature), dev_stance_gold[m]))
-    test["by_lang"] = by_language(langs["test"], lambda m: score(
+    test["by_lang"] = by_language(test_langs, lambda m: score(
         threat_labels, stance_labels, thresholds, test_threats[m], test_threat_gold[m],
         softmax(test_stance_logits[m], temperature), test_stance_gold[m]))
 
