@@ -100,10 +100,11 @@ class Classifier:
         return threats, stances
 
     def _window_ids(self, text: str) -> list[list[int]]:
-        parts = windows(text, self._offsets, self.max_seq_length - self.specials)
+        room = self.max_seq_length - self.specials
         out = []
-        for ids in (e.ids for e in self.tokenizer.encode_batch(parts)):
-            out.append(ids if len(ids) <= self.max_seq_length else ids[: self.max_seq_length - 1] + ids[-1:])
+        for e in self.tokenizer.encode_batch(windows(text, self._offsets, room), add_special_tokens=False):
+            e.truncate(room)  # over only if cut inside a word or a group of tokens sharing characters
+            out.append(self.tokenizer.post_process(e).ids)
         return out
 
     def _offsets(self, text: str) -> list[tuple[int, int]]:

@@ -41,16 +41,24 @@ def sentence_starts(text: str) -> list[int]:
 def windows(text: str, token_offsets: Callable[[str], Offsets], max_tokens: int) -> list[str]:
     """Cut `text` into runs of whole sentences of at most `max_tokens` tokens each.
 
-    `token_offsets` maps text to the (start, end) character span of each token. A sentence
-    longer than the limit is cut at a word start; no token is dropped.
+    `token_offsets` maps text to the (start, end) character span of each token; a span may take
+    in the whitespace before its word, and several tokens may share characters. A sentence longer
+    than the limit is cut at a word start. Tokens sharing characters stay in one window, which
+    exceeds the limit only when such a group alone does. Whitespace-only windows are dropped.
     """
     if max_tokens < 1:
         raise ValueError("max_tokens must be at least 1")
     offsets = list(token_offsets(text))
     if len(offsets) <= max_tokens:
         return [text.strip()] if text.strip() else []
-    token_starts = [start for start, _ in offsets]
-    bounds = sorted({bisect_left(token_starts, c) for c in sentence_starts(text)} | {len(offsets)})
+    starts = [end - len(text[start:end].lstrip()) for start, end in offsets]  # first non-space character
+    n = len(offsets)
+    bounds = {0, n}
+    for c in sentence_starts(text):
+        i = bisect_left(starts, c)
+        if 0 < i < n and offsets[i - 1][1] <= c:  # no token runs across the sentence start
+            bounds.add(i)
+    bounds = sorted(bounds)
     cuts = [0]
     for begin, end in zip(bounds, bounds[1:]):  # `begin`: the sentence boundary just before `end`
         if end - cuts[-1] <= max_tokens:
@@ -58,15 +66,27 @@ def windows(text: str, token_offsets: Callable[[str], Offsets], max_tokens: int)
         if begin > cuts[-1]:
             cuts.append(begin)
         while end - cuts[-1] > max_tokens:
-            cuts.append(_word_cut(text, offsets, cuts[-1], cuts[-1] + max_tokens))
-    cuts.append(len(offsets))
-    return [text[offsets[a][0] : offsets[b - 1][1]].strip() for a, b in zip(cuts, cuts[1:]) if b > a]
+            cuts.append(_word_cut(text, offsets, starts, cuts[-1], cuts[-1] + max_tokens))
+    cuts.append(n)
+    parts = (text[starts[a] : offsets[b - 1][1]].strip() for a, b in zip(cuts, cuts[1:]) if b > a)
+    return [part for part in parts if part]
 
 
-def _word_cut(text: str, offsets: Offsets, low: int, cut: int) -> int:
-    """The latest token index in (low, cut] that starts a word, near `cut`; else `cut`."""
-    for i in range(cut, max(low, cut - _WORD_SEARCH), -1):
-        start = offsets[i][0]
-        if start == 0 or text[start - 1].isspace():
-            return i
-    return cut
+def _word_cut(text: str, offsets: Offsets, starts: list[int], low: int, cut: int) -> int:
+    """Where to end a window that starts at token `low` and may run to token `cut`.
+
+    Never between tokens that share characters. The latest word start within `_WORD_SEARCH`
+    tokens of `cut`; else the latest cut after `low`; else the first cut after `cut`.
+    """
+    latest = None
+    for i in range(cut, low, -1):
+        if latest and cut - i >= _WORD_SEARCH:
+            break
+        if offsets[i - 1][1] > starts[i]:  # shares characters with token i - 1
+            continue
+        if starts[i] > 0 and text[starts[i] - 1].isspace() and starts[i - 1] < offsets[i - 1][1]:
+            return i  # a word start not preceded by a whitespace-only token, which goes with its word
+        latest = latest or i
+    if latest:
+        return latest
+    return next((i for i in range(cut + 1, len(offsets)) if offsets[i - 1][1] <= starts[i]), len(offsets))
