@@ -129,10 +129,46 @@ def test_conversion_records_trimming_and_coverage(converted):
     assert json.loads((converted / "config.json").read_text())["vocab_size"] == info["vocab_trimmed"]
 
 
-def test_trimmed_vocabulary_keeps_every_one_character_piece(e5file):
+def test_trimmed_vocabulary_keeps_one_character_pieces_below_east_asian_scripts(e5file):
     kept = set(trim.keep_ids(e5file.pieces, set()).tolist())
-    assert {i for i, p in enumerate(e5file.pieces) if len(p) == 1} <= kept
+    singles = {i for i, p in enumerate(e5file.pieces) if len(p) == 1}
+    assert {i for i in singles if ord(e5file.pieces[i]) < 0x3000} <= kept
+    assert not {i for i in singles if ord(e5file.pieces[i]) >= 0x3000} & kept
     assert {0, 1, 2, 3} <= kept
+
+
+def test_retrim_drops_pieces_and_keeps_outputs(tmp_path, monkeypatch, corpus_words, tiny_corpus):
+    import torch
+    from transformers import AutoModel, AutoTokenizer
+
+    source, out = tmp_path / "old-rule", tmp_path / "retrimmed"
+    with monkeypatch.context() as patch:  # an encoder converted under a rule that kept every one-character piece
+        patch.setattr(trim, "EAST_ASIAN_START", 0x110000)
+        assert main(["convert", "--out", str(source), "--word-list", str(corpus_words), "--corpus", str(tiny_corpus)]) == 0
+    assert main(["retrim", str(source), "--out", str(out), "--word-list", str(corpus_words),
+                 "--corpus", str(tiny_corpus)]) == 0
+    before, after = (json.loads((d / "config.json").read_text())["vocab_size"] for d in (source, out))
+    assert after < before - 10_000
+    texts = ["passage: " + s for s in SENTENCES]
+    pooled = []
+    for directory in (source, out):
+        model, tokenizer = AutoModel.from_pretrained(directory).eval(), AutoTokenizer.from_pretrained(directory)
+        batch = tokenizer(texts, padding=True, return_tensors="pt")
+        with torch.no_grad():
+            pooled.append(model(**batch).last_hidden_state.mean(1))
+    torch.testing.assert_close(pooled[0], pooled[1], rtol=0, atol=0)
+    assert AutoTokenizer.from_pretrained(out)("東京").input_ids.count(3) == 1  # <unk>: dropped script
+    assert main(["retrim", str(source), "--out", str(out), "--word-list", str(corpus_words),
+                 "--corpus", str(tiny_corpus)]) == 1  # existing output without --overwrite
+
+
+def test_retrim_refuses_a_wordpiece_directory(tmp_path, tiny_encoder, corpus_words, capsys):
+    import shutil
+
+    source = tmp_path / "bert"
+    shutil.copytree(tiny_encoder, source)
+    assert main(["retrim", str(source), "--out", str(tmp_path / "o"), "--word-list", str(corpus_words)]) == 1
+    assert "not a unigram tokenizer" in capsys.readouterr().err
 
 
 def test_coverage_counts_words_the_trimmed_vocabulary_splits_differently(e5file, full_tokenizer):

