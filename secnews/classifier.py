@@ -118,7 +118,7 @@ class Classifier:
         starts = range(0, len(order), self.batch_size)
         for start in tqdm(starts, desc="classifying", unit="batch", disable=not progress, leave=False):
             batch_ids = order[start : start + self.batch_size]
-            width = len(encoded[batch_ids[-1]])
+            width = -(-len(encoded[batch_ids[-1]]) // self.runner.pad_multiple) * self.runner.pad_multiple
             ids = np.full((len(batch_ids), width), self.pad_id, dtype=np.int64)
             mask = np.zeros((len(batch_ids), width), dtype=np.int64)
             for row, i in enumerate(batch_ids):

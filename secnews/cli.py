@@ -68,6 +68,7 @@ def _parser() -> argparse.ArgumentParser:
     b.add_argument("--train", default="training/data/train.jsonl", help="training file for the baselines")
     b.add_argument("--out", help="directory for report.json, report.md and plots")
     b.add_argument("--speed", action="store_true", help="every backend against a plain transformers loop and this CPU's matmul ceiling")
+    b.add_argument("--ablation", action="store_true", help="the torch speed changes one at a time (bf16, SDPA, padding multiple, threads, torch.compile)")
     b.add_argument("--batch-size", type=int, default=32, help="passages per forward pass")
     _backend_option(b)
     b.set_defaults(func=_bench)
@@ -288,8 +289,16 @@ def _bench(args: argparse.Namespace) -> int:
         if args.out:
             speed.write(report, args.out)
         return 0
+    if args.ablation:
+        from .bench import ablation
+
+        report = ablation.ablation(args.model, args.data)
+        print(ablation.markdown(report))
+        if args.out:
+            ablation.write(report, args.out)
+        return 0
     if not args.data:
-        raise CliError("bench needs DATA (a labelled file or directory), or --speed")
+        raise CliError("bench needs DATA (a labelled file or directory), --speed or --ablation")
     report = runner.run(args.data, model=args.model, baselines=args.baselines, train_path=args.train,
                         out=args.out, batch_size=args.batch_size, backend=args.backend)
     print(runner.markdown(report))

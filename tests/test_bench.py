@@ -137,6 +137,25 @@ def test_speed_puts_every_backend_beside_a_plain_loop_and_the_matmul_ceiling(tin
     assert "| torch-bf16, batch 32 |" in (tmp_path / "speed.md").read_text()
 
 
+def test_ablation_changes_one_thing_per_row_and_restores_threads(tiny_model_dir, corpus_dir, tmp_path, monkeypatch):
+    import torch
+
+    from secnews.bench import ablation
+
+    steps = tuple(s for s in ablation.STEPS if "torch.compile" not in s[0])  # compiling takes a minute
+    monkeypatch.setattr(ablation, "STEPS", steps)
+    threads = torch.get_num_threads()
+    report = ablation.ablation(str(tiny_model_dir), str(corpus_dir / "test.jsonl"))
+    assert torch.get_num_threads() == threads
+    assert list(report["steps"]) == ["transformers loop", *(s[0] for s in steps)]
+    for name, row in report["steps"].items():
+        assert row["from"] is None or row["from"] in report["steps"]
+        assert row["batch_1"] > 0 and row["batch_32"] > 0
+    ablation.write(report, tmp_path)
+    table = (tmp_path / "ablation.md").read_text()
+    assert all(f"| {name} |" in table for name in report["steps"])
+
+
 def test_bench_reports_every_metric_per_language(tiny_model_dir, tmp_path):
     rows = [("Agents found fentanyl in a truck.", ["drug_trafficking"], "neutral", "en"),
             ("Mexico rejected foreign troops.", [], "contentious", "en"),

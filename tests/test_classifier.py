@@ -36,6 +36,26 @@ def test_batching_and_sorting_do_not_change_scores(clf):
     np.testing.assert_allclose(together[1], np.concatenate([a[1] for a in alone]), atol=1e-5)
 
 
+
+def test_padding_to_the_backends_multiple_is_masked(tiny_model_dir):
+    padded = Classifier.load(tiny_model_dir, batch_size=2, backend="torch-fp32")
+    inner, widths = padded.runner, []
+
+    class Recording:
+        name, pad_multiple = inner.name, 16
+
+        def __call__(self, ids, mask):
+            widths.append(ids.shape[1])
+            return inner(ids, mask)
+
+    padded.runner = Recording()
+    texts = ["Short.", "A much longer passage about fuel theft from a pipeline in Hidalgo state.", "Mid length text here."]
+    plain = Classifier.load(tiny_model_dir, batch_size=2, backend="torch-fp32").scores(texts)
+    got = padded.scores(texts)
+    assert widths and all(w % 16 == 0 for w in widths)
+    np.testing.assert_allclose(got[0], plain[0], atol=1e-5)
+    np.testing.assert_allclose(got[1], plain[1], atol=1e-5)
+
 def test_long_text_is_windowed_not_cut(clf):
     long_text = " ".join(["Agents found fentanyl in a truck."] * 40)  # ~ 8 tokens x 40 > 64
     windows = clf._window_ids(long_text)

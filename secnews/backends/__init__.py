@@ -24,6 +24,7 @@ REFERENCE = "torch-fp32"
 
 class Backend(Protocol):
     name: str
+    pad_multiple: int  # batches are padded to a multiple of this many tokens (masked; AMX bf16 tiles like 16)
 
     def __call__(self, input_ids: np.ndarray, attention_mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]: ...
 

@@ -39,6 +39,7 @@ def session_options(threads: int | None = None):
 
 class OnnxInt8Backend:
     name = "onnx-int8"
+    pad_multiple = 1
 
     def __init__(self, model: ModelDir, *, threads: int | None = None) -> None:
         import onnxruntime as ort

